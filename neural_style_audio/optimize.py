@@ -1,0 +1,161 @@
+"""Optimisation of the input spectrogram: scipy L-BFGS-B or Keras optimisers.
+
+Both paths share one XLA-compiled value-and-gradient function. A non-finite loss
+stops the optimisation and the best finite iterate seen so far is returned.
+"""
+import dataclasses
+import time
+
+import keras
+import numpy as np
+import scipy.optimize
+import tensorflow as tf
+from tqdm.auto import tqdm
+
+
+@dataclasses.dataclass
+class OptimizeResult:
+    """Outcome of `optimize`."""
+    x: np.ndarray  # Best iterate [T, C].
+    loss: float  # Its total loss.
+    terms: dict  # Its loss terms (name -> float).
+    history: list  # Total loss after each iteration.
+    n_evaluations: int
+    seconds: float
+    message: str  # Why it stopped.
+
+
+class _NonFiniteLoss(Exception):
+    pass
+
+
+def value_and_grad_fn(objective, shape):
+    """Compiles x [shape] -> (terms dict, gradient of terms['total'])."""
+
+    @tf.function(jit_compile=True, input_signature=[tf.TensorSpec(shape, tf.float32)],
+                 reduce_retracing=True)
+    def fn(x):
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            terms = objective(x)
+        return terms, tape.gradient(terms["total"], x)
+
+    return fn
+
+
+class _Tracker:
+    """Keeps the best finite iterate, the history and the progress bar."""
+
+    def __init__(self, total, progress, desc):
+        self.best_x, self.best_loss, self.best_terms = None, np.inf, {}
+        self.history, self.n_evaluations = [], 0
+        self.bar = tqdm(total=total, desc=desc, disable=not progress, unit="it",
+                        dynamic_ncols=True, leave=False)
+        self.last_loss = np.nan
+
+    def evaluated(self, x, terms):
+        self.n_evaluations += 1
+        loss = float(terms["total"])
+        if not np.isfinite(loss):
+            raise _NonFiniteLoss(f"non-finite loss ({loss}) at evaluation {self.n_evaluations}")
+        self.last_loss = loss
+        if loss < self.best_loss:
+            self.best_x, self.best_loss = np.array(x, dtype=np.float32), loss
+            self.best_terms = {k: float(v) for k, v in terms.items()}
+
+    def iteration(self, loss):
+        self.history.append(float(loss))
+        self.bar.update(1)
+        self.bar.set_postfix(loss=f"{loss:.4g}", refresh=False)
+
+
+def _lbfgs(fn, x0, cfg, lower, tracker):
+    shape = x0.shape
+
+    def fun(flat):
+        x = flat.reshape(shape).astype(np.float32)
+        terms, grad = fn(tf.constant(x))
+        tracker.evaluated(x, terms)
+        return float(terms["total"]), grad.numpy().astype(np.float64).ravel()
+
+    def callback(intermediate_result):
+        tracker.iteration(intermediate_result.fun)
+
+    bounds = None
+    if lower is not None:
+        bounds = scipy.optimize.Bounds(np.full(x0.size, lower), np.full(x0.size, np.inf))
+    res = scipy.optimize.minimize(
+        fun, x0.astype(np.float64).ravel(), jac=True, method="L-BFGS-B", bounds=bounds,
+        callback=callback, options=dict(maxiter=cfg.iterations, maxfun=cfg.iterations * 4))
+    msg = res.message if isinstance(res.message, str) else res.message.decode()
+    return f"L-BFGS-B: {msg}"
+
+
+def _keras_optimizer(cfg):
+    cls = {"adam": keras.optimizers.Adam, "rmsprop": keras.optimizers.RMSprop,
+           "sgd": keras.optimizers.SGD}[cfg.optimizer]
+    return cls(learning_rate=cfg.learning_rate)
+
+
+def _gradient_descent(fn, x0, cfg, lower, tracker):
+    var = tf.Variable(x0, dtype=tf.float32)
+    opt = _keras_optimizer(cfg)
+    opt.build([var])
+
+    @tf.function
+    def step():
+        terms, grad = fn(tf.convert_to_tensor(var))
+        opt.apply_gradients([(grad, var)])
+        if lower is not None:
+            var.assign(tf.maximum(var, lower))
+        return terms
+
+    x_before = var.numpy()
+    for _ in range(cfg.iterations):
+        terms = step()
+        tracker.evaluated(x_before, terms)  # terms are those of x_before.
+        tracker.iteration(float(terms["total"]))
+        x_before = var.numpy()
+    terms, _ = fn(tf.convert_to_tensor(var))
+    tracker.evaluated(x_before, terms)
+    return f"{cfg.optimizer}: {cfg.iterations} iterations done"
+
+
+def optimize(objective, x0, cfg, lower=None, progress=True, desc="optimise"):
+    """Minimises objective(x)['total'] over x, starting from x0.
+
+    Args:
+      objective: callable [T, C] tensor -> dict of scalar terms with 'total'.
+      x0: [T, C] float32 start.
+      cfg: OptimizerConfig (optimizer, iterations, learning_rate).
+      lower: optional lower bound on every element (e.g. 0 for log1p magnitudes).
+      progress: show a tqdm bar with iteration and loss.
+      desc: progress-bar label.
+
+    Returns:
+      OptimizeResult with the best finite iterate.
+    """
+    x0 = np.asarray(x0, dtype=np.float32)
+    if lower is not None:
+        x0 = np.maximum(x0, lower)
+    fn = value_and_grad_fn(objective, x0.shape)
+    tracker = _Tracker(cfg.iterations, progress, desc)
+    start = time.perf_counter()
+    try:
+        if cfg.iterations == 0:
+            terms, _ = fn(tf.constant(x0))
+            tracker.evaluated(x0, terms)
+            message = "no iterations requested"
+        elif cfg.optimizer == "lbfgs":
+            message = _lbfgs(fn, x0, cfg, lower, tracker)
+        else:
+            message = _gradient_descent(fn, x0, cfg, lower, tracker)
+    except _NonFiniteLoss as err:
+        message = f"stopped: {err}; kept the best iterate"
+    finally:
+        tracker.bar.close()
+    if tracker.best_x is None:
+        tracker.best_x, tracker.best_loss = x0, float("nan")
+    return OptimizeResult(x=tracker.best_x, loss=tracker.best_loss, terms=tracker.best_terms,
+                          history=tracker.history, n_evaluations=tracker.n_evaluations,
+                          seconds=time.perf_counter() - start, message=message)

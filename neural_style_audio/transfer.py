@@ -1,0 +1,212 @@
+"""The style-transfer pipeline: load, featurise, optimise, invert, reconstruct phase.
+
+    result = neural_style_audio.transfer("content.wav", "style.wav", config)
+    result.audio, result.sr, result.record
+"""
+import dataclasses
+import json
+import platform
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from neural_style_audio import audio, features, losses, metrics, models, optimize, phase
+from neural_style_audio.config import TransferConfig, validate
+
+
+@dataclasses.dataclass
+class TransferResult:
+    """Output of `transfer`."""
+    audio: np.ndarray  # [n_samples] float32 at `sr`, peak-normalised.
+    sr: int
+    magnitude: np.ndarray  # Optimised linear magnitude [T, n_fft/2+1].
+    content_magnitude: np.ndarray
+    style_magnitude: np.ndarray
+    record: dict  # Everything needed to reproduce and judge the run (JSON-able).
+
+
+def environment():
+    """Library versions and the device the run used."""
+    import librosa
+    import keras
+    import scipy
+    from neural_style_audio import __version__
+    gpus = tf.config.list_physical_devices("GPU")
+    device = ", ".join(d.name for d in gpus) if gpus else f"CPU ({platform.machine()})"
+    return dict(neural_style_audio=__version__, python=sys.version.split()[0],
+                tensorflow=tf.__version__, keras=keras.__version__,
+                librosa=librosa.__version__, numpy=np.__version__, scipy=scipy.__version__,
+                device=device, platform=platform.platform())
+
+
+def _as_waveform(source, sr, min_samples, role):
+    """A path is loaded and validated; an array is validated and used as is."""
+    if isinstance(source, (str, Path)):
+        return audio.load_audio(source, sr, min_samples), str(source)
+    y = np.asarray(source, dtype=np.float32).reshape(-1)
+    name = f"<{role} array>"
+    audio.check_waveform(y, name, sr, min_samples)
+    return y, name
+
+
+def chunk_bounds(n_frames, chunk_frames, overlap_frames):
+    """Splits [0, n_frames) into chunks of at most `chunk_frames` overlapping by `overlap_frames`.
+
+    Returns:
+      List of (start, stop) frame indices covering every frame.
+    """
+    if n_frames <= chunk_frames:
+        return [(0, n_frames)]
+    step = chunk_frames - overlap_frames
+    starts = list(range(0, n_frames - overlap_frames, step))
+    bounds = [(s, min(s + chunk_frames, n_frames)) for s in starts]
+    # A too-short last chunk is merged into the one before it.
+    if len(bounds) > 1 and bounds[-1][1] - bounds[-1][0] <= overlap_frames:
+        bounds.pop()
+        bounds[-1] = (bounds[-1][0], n_frames)
+    return bounds
+
+
+def crossfade(chunks, bounds, n_frames):
+    """Overlap-adds chunk matrices [t_i, C] with linear cross-fades over the overlaps."""
+    out = np.zeros((n_frames, chunks[0].shape[1]), np.float32)
+    weight = np.zeros((n_frames, 1), np.float32)
+    for i, (chunk, (start, stop)) in enumerate(zip(chunks, bounds)):
+        w = np.ones(stop - start, np.float32)
+        if i > 0:
+            fade = bounds[i - 1][1] - start
+            if fade > 0:
+                w[:fade] = np.linspace(0, 1, fade + 2, dtype=np.float32)[1:-1]
+        if i + 1 < len(bounds):
+            fade = stop - bounds[i + 1][0]
+            if fade > 0:
+                w[-fade:] = np.linspace(1, 0, fade + 2, dtype=np.float32)[1:-1]
+        out[start:stop] += chunk * w[:, None]
+        weight[start:stop] += w[:, None]
+    return out / np.maximum(weight, 1e-8)
+
+
+def initial_features(content_x, init, scale, seed):
+    """Start point of the optimisation: the content, seeded noise or zeros."""
+    if init == "content":
+        return content_x.copy()
+    if init == "zeros":
+        return np.zeros_like(content_x)
+    rng = np.random.default_rng(seed)
+    return (rng.standard_normal(content_x.shape) * scale).astype(np.float32)
+
+
+def transfer(content, style, config=None, progress=None):
+    """Renders the content of one clip with the style of another.
+
+    Args:
+      content: path of an audio file, or a [n_samples] array at config.features.sr.
+      style: the same, for the style clip (any length; it may differ from the content).
+      config: a TransferConfig (default: the Ulyanov preset).
+      progress: show progress bars (default: config.run.progress).
+
+    Returns:
+      TransferResult with the audio and a JSON-able run record.
+
+    Raises:
+      AudioInputError: an input is missing, unreadable, empty, silent, non-finite or
+        too short for the network.
+      ConfigError: invalid settings.
+    """
+    config = config or TransferConfig()
+    validate(config)
+    fc, oc, pc, rc = config.features, config.optimizer, config.phase, config.run
+    progress = rc.progress if progress is None else progress
+    timings = {}
+    t0 = time.perf_counter()
+    tf.random.set_seed(rc.seed)
+
+    n_channels = features.n_channels(fc)
+    network = models.build_network(config.network, n_channels, rc.seed)
+    min_frames = network.min_frames()
+    # Centred STFT: n_samples samples give 1 + n_samples // hop frames.
+    min_samples = (min_frames - 1) * fc.hop_length + 1
+    y_content, content_name = _as_waveform(content, fc.sr, min_samples, "content")
+    y_style, style_name = _as_waveform(style, fc.sr, min_samples, "style")
+    timings["load_s"] = time.perf_counter() - t0
+
+    t = time.perf_counter()
+    content_mag = features.magnitude(y_content, fc.n_fft, fc.hop_length)
+    style_mag = features.magnitude(y_style, fc.n_fft, fc.hop_length)
+    content_x = features.magnitude_to_features(content_mag, fc)
+    style_x = features.magnitude_to_features(style_mag, fc)
+    timings["features_s"] = time.perf_counter() - t
+
+    frames_per_s = fc.sr / fc.hop_length
+    chunk_frames = max(int(rc.max_chunk_s * frames_per_s), min_frames)
+    overlap_frames = min(int(rc.chunk_overlap_s * frames_per_s), chunk_frames // 2)
+    bounds = chunk_bounds(len(content_x), chunk_frames, overlap_frames)
+    if len(bounds) > 1 and bounds[-1][1] - bounds[-1][0] < min_frames:
+        bounds[-2:] = [(bounds[-2][0], bounds[-1][1])]
+
+    lower = 0.0 if (oc.nonnegative and fc.feature in ("stft", "mel")) else None
+    t = time.perf_counter()
+    chunks, runs = [], []
+    for i, (start, stop) in enumerate(bounds):
+        objective = losses.TransferObjective(network, content_x[start:stop], style_x,
+                                             config.loss, fc)
+        x0 = initial_features(content_x[start:stop], oc.init, oc.init_scale, rc.seed + i)
+        desc = "optimise" if len(bounds) == 1 else f"optimise {i + 1}/{len(bounds)}"
+        res = optimize.optimize(objective, x0, oc, lower=lower, progress=progress, desc=desc)
+        chunks.append(res.x)
+        runs.append(dict(frames=[start, stop], loss=res.loss, terms=res.terms,
+                         history=res.history, n_evaluations=res.n_evaluations,
+                         seconds=res.seconds, message=res.message))
+    x = crossfade(chunks, bounds, len(content_x))
+    timings["optimise_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    mag = features.features_to_magnitude(x, fc)
+    timings["invert_features_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    length = len(y_content)
+    if pc.phase == "content":
+        y = phase.with_phase_of(mag, y_content, fc.n_fft, fc.hop_length, length)
+    else:
+        y = phase.griffin_lim(mag, fc.n_fft, fc.hop_length, pc.griffin_lim_iters,
+                              pc.griffin_lim_momentum, rc.seed, length, progress)
+    timings["phase_s"] = time.perf_counter() - t
+    convergence = metrics.spectral_convergence(mag, y, fc.n_fft, fc.hop_length)
+    y = audio.normalize_peak(y)
+    timings["total_s"] = time.perf_counter() - t0
+
+    record = dict(
+        content=content_name, style=style_name, config=dataclasses.asdict(config),
+        seed=rc.seed, sr=fc.sr, content_seconds=len(y_content) / fc.sr,
+        style_seconds=len(y_style) / fc.sr, output_seconds=len(y) / fc.sr,
+        n_frames=len(content_x), chunks=runs, loss_history=[h for r in runs for h in r["history"]],
+        final_loss=float(sum(r["loss"] for r in runs)),
+        spectral_convergence=convergence, timings=timings, environment=environment())
+    return TransferResult(audio=y, sr=fc.sr, magnitude=mag, content_magnitude=content_mag,
+                          style_magnitude=style_mag, record=record)
+
+
+def write_outputs(result, wav_path, plot=True):
+    """Writes the WAV, the JSON run record and (optionally) the PNG figure atomically.
+
+    Returns:
+      dict of written paths: wav, json, png.
+    """
+    from neural_style_audio import plots
+    wav_path = Path(wav_path)
+    paths = dict(wav=audio.write_audio(wav_path, result.audio, result.sr))
+    json_path = wav_path.with_suffix(".json")
+    record = dict(result.record, outputs={"wav": str(wav_path)})
+    with audio.atomic_output(json_path) as tmp:
+        tmp.write_text(json.dumps(record, indent=2, default=float))
+    paths["json"] = json_path
+    if plot:
+        png_path = wav_path.with_suffix(".png")
+        with audio.atomic_output(png_path) as tmp:
+            plots.transfer_figure(result, tmp)
+        paths["png"] = png_path
+    return paths

@@ -1,0 +1,38 @@
+"""Installs the neural-style-audio distribution (packages neural_style_audio, vggish_loss)."""
+from setuptools import find_packages, setup
+
+setup(
+    name="neural-style-audio",
+    version="0.1.0",
+    description=(
+        "Audio style transfer with TensorFlow/Keras: the content of one clip, "
+        "the style (timbre, texture) of another."
+    ),
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    license="MIT",
+    python_requires=">=3.10",
+    packages=find_packages(include=["neural_style_audio*", "vggish_loss*"]),
+    package_data={
+        "neural_style_audio": ["data/examples/*.flac", "data/examples/*.txt"],
+        "vggish_loss": ["weights/*"],
+    },
+    include_package_data=True,
+    install_requires=[
+        # TF 2.16+ ships Keras 3; tf-keras is needed by tensorflow-hub.
+        "tensorflow>=2.16,<2.22",
+        "tf-keras>=2.16,<2.22",
+        "tensorflow-hub>=0.16,<0.17",
+        "librosa>=0.10.1,<0.12",
+        "soundfile>=0.12,<0.15",
+        "scipy>=1.10,<2",
+        "numpy>=1.24,<3",
+        "absl-py>=1.4,<3",
+        "matplotlib>=3.7,<4",
+        "tqdm>=4.64,<5",
+    ],
+    extras_require={
+        "test": ["pytest>=7.4,<10"],
+        "pairs": ["pretty_midi>=0.2.10,<0.3"],
+    },
+)

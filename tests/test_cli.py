@@ -1,0 +1,115 @@
+"""The transfer command end to end: in-process for speed, one real subprocess run."""
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import soundfile as sf
+from absl import flags
+
+from neural_style_audio import cli
+from conftest import REPO, SR, harmonic_tone
+
+SMALL = ["--n_filters=32", "--iterations=5", "--griffin_lim_iters=5", "--noprogress"]
+
+
+def run(argv, capsys):
+    fv = flags.FlagValues()
+    cli.define_flags(fv)
+    fv(["transfer.py"] + [str(a) for a in argv])
+    code = cli.run_transfer_command(fv)
+    return code, capsys.readouterr().err
+
+
+def test_one_pair_writes_wav_json_png(tone_files, tmp_path, capsys):
+    content, style = tone_files
+    out = tmp_path / "result.wav"
+    code, err = run(["--content", content, "--style", style, "--output", out] + SMALL, capsys)
+    assert code == 0, err
+    assert {p.name for p in tmp_path.iterdir()} >= {"result.wav", "result.json", "result.png"}
+    y, sr = sf.read(out)
+    assert sr == SR and abs(len(y) - SR) < 10
+    record = json.loads(out.with_suffix(".json").read_text())
+    assert record["config"]["network"]["n_filters"] == 32 and record["content"] == str(content)
+
+
+def test_globs_and_several_files_give_one_output_per_pair(tmp_path, capsys):
+    for i, f0 in enumerate((200, 300)):
+        sf.write(tmp_path / f"c{i}.wav", harmonic_tone(f0, 0.6), SR)
+    sf.write(tmp_path / "s.wav", harmonic_tone(500, 0.6, decay=1.5), SR)
+    out_dir = tmp_path / "out"
+    code, err = run(["--content", tmp_path / "c*.wav", "--style", tmp_path / "s.wav",
+                     "--output_dir", out_dir, "--noplot"] + SMALL, capsys)
+    assert code == 0, err
+    assert sorted(p.name for p in out_dir.glob("*.wav")) == ["c0__s.wav", "c1__s.wav"]
+
+
+@pytest.mark.parametrize("case, expected", [
+    ("missing", "file not found"),
+    ("not_audio", "not a readable audio file"),
+    ("silent", "silent"),
+    ("nan", "NaN"),
+    ("short", "too short"),
+])
+def test_bad_input_one_line_error_and_nothing_written(tone_files, tmp_path, capsys, case, expected):
+    content, style = tone_files
+    bad = tmp_path / f"{case}.wav"
+    if case == "not_audio":
+        bad.write_text("hello " * 100)
+    elif case == "silent":
+        sf.write(bad, np.zeros(SR, np.float32), SR)
+    elif case == "nan":
+        sf.write(bad, np.full(SR, np.nan, np.float32), SR, subtype="FLOAT")
+    elif case == "short":
+        sf.write(bad, harmonic_tone(220, 0.05), SR)
+    out_dir = tmp_path / "out"
+    code, err = run(["--content", content, "--style", bad, "--output_dir", out_dir] + SMALL,
+                    capsys)
+    assert code == cli.EXIT_USER_ERROR
+    lines = [l for l in err.splitlines() if l.startswith("error:")]
+    assert len(lines) == 1 and expected in lines[0] and str(bad) in lines[0]
+    assert "Traceback" not in err and not out_dir.exists()
+
+
+@pytest.mark.parametrize("argv, expected", [
+    (["--init=zeros", "--activation=relu"], "zero gradient"),
+    (["--output=x.mp3"], "must end in .wav"),
+    (["--n_layers=3"], "--n_layers"),
+])
+def test_invalid_flag_combinations(tone_files, capsys, argv, expected):
+    content, style = tone_files
+    code, err = run(["--content", content, "--style", style] + argv + SMALL, capsys)
+    assert code == cli.EXIT_USER_ERROR and expected in err
+
+
+def test_output_never_overwrites_an_input(tone_files, capsys):
+    content, style = tone_files
+    before = content.read_bytes()
+    code, err = run(["--content", content, "--style", style, "--output", content] + SMALL, capsys)
+    assert code == cli.EXIT_USER_ERROR and "overwrite an input" in err
+    assert content.read_bytes() == before
+
+
+def test_only_content_given_is_an_error(tone_files, capsys):
+    code, err = run(["--content", tone_files[0]] + SMALL, capsys)
+    assert code == cli.EXIT_USER_ERROR and "give both" in err
+
+
+@pytest.mark.slow
+def test_script_subprocess_with_flagfile(tone_files, tmp_path):
+    content, style = tone_files
+    flagfile = tmp_path / "settings.cfg"
+    flagfile.write_text("\n".join(SMALL + ["--preset=deepmix"]) + "\n")
+    out = tmp_path / "sub.wav"
+    proc = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "transfer.py"), f"--content={content}",
+         f"--style={style}", f"--output={out}", f"--flagfile={flagfile}"],
+        capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert out.exists() and json.loads(out.with_suffix(".json").read_text())["config"]["preset"] == "deepmix"
+    bad = subprocess.run(
+        [sys.executable, str(REPO / "scripts" / "transfer.py"), f"--content={tmp_path}/nope.wav",
+         f"--style={style}"], capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert "nope.wav: file not found" in bad.stderr

@@ -1,0 +1,52 @@
+import pytest
+
+from neural_style_audio.config import PRESETS, ConfigError, resolve_config
+
+
+def test_ulyanov_preset_values():
+    cfg = resolve_config("ulyanov")
+    assert (cfg.features.sr, cfg.features.n_fft, cfg.network.n_filters,
+            cfg.network.filter_width, cfg.network.activation) == (22050, 2048, 4096, 11, "relu")
+    assert cfg.loss.content_weight == 1e-2
+    assert (cfg.optimizer.optimizer, cfg.optimizer.iterations) == ("lbfgs", 300)
+    assert cfg.phase.griffin_lim_iters == 500
+
+
+@pytest.mark.parametrize("name, checks", [
+    ("deepmix", dict(content_weight=0.006, n_filters=4096, filter_width=11, optimizer="lbfgs")),
+    ("iitb", dict(feature="mel", activation="tanh")),
+    ("cnn_baseline", dict(filter_width=3, n_filters=4096, optimizer="adam", learning_rate=0.005,
+                          style_weight=500.0, iterations=2500, init="content", phase="content")),
+])
+def test_presets_resolve(name, checks):
+    cfg = resolve_config(name)
+    flat = {k: v for group in (cfg.features, cfg.network, cfg.loss, cfg.optimizer, cfg.phase)
+            for k, v in vars(group).items()}
+    for key, value in checks.items():
+        assert flat[key] == value, key
+    assert cfg.preset == name
+
+
+def test_explicit_overrides_beat_preset_and_none_is_ignored():
+    cfg = resolve_config("cnn_baseline", filter_width=7, iterations=None)
+    assert cfg.network.filter_width == 7 and cfg.optimizer.iterations == 2500
+
+
+@pytest.mark.parametrize("overrides, message", [
+    (dict(feature="cqt"), "--feature"),
+    (dict(n_layers=3), "--n_layers"),
+    (dict(init="zeros", activation="relu"), "zero gradient"),
+    (dict(content_weight=0, style_weight=0), "nothing to optimise"),
+    (dict(n_fft=1000), "power of 2"),
+    (dict(n_mfcc=200), "--n_mfcc"),
+    (dict(bogus=1), "unknown setting"),
+])
+def test_invalid_settings(overrides, message):
+    with pytest.raises(ConfigError, match=message):
+        resolve_config("ulyanov", **overrides)
+
+
+def test_unknown_preset():
+    with pytest.raises(ConfigError, match="unknown preset"):
+        resolve_config("nope")
+    assert set(PRESETS) == {"ulyanov", "deepmix", "iitb", "cnn_baseline"}
