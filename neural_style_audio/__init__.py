@@ -1,2 +1,17 @@
 """neural-style-audio: the content of one clip with the style (timbre, texture) of another."""
 __version__ = "0.1.0"
+
+from neural_style_audio.config import TransferConfig, resolve_config, PRESETS, ConfigError  # noqa: E402,F401
+from neural_style_audio.audio import AudioInputError  # noqa: E402,F401
+
+
+def transfer(content, style, config=None, progress=None):
+    """Renders the content of one clip with the style of another (see transfer.transfer)."""
+    from neural_style_audio.pipeline import transfer as _transfer
+    return _transfer(content, style, config, progress)
+
+
+def write_outputs(result, wav_path, plot=True):
+    """Writes the WAV, JSON run record and PNG of a transfer (see transfer.write_outputs)."""
+    from neural_style_audio.pipeline import write_outputs as _write
+    return _write(result, wav_path, plot)

@@ -13,7 +13,7 @@ from absl import flags
 from neural_style_audio import audio, examples
 from neural_style_audio.config import ConfigError
 from neural_style_audio.flags import config_from_flags, define_transfer_flags  # noqa: F401
-from neural_style_audio.models import min_input_frames
+from neural_style_audio.models import required_frames
 
 EXIT_USER_ERROR = 2
 
@@ -88,14 +88,20 @@ def plan_pairs(flag_values):
     return planned
 
 
+def model_errors():
+    """Exceptions whose one-line message is shown to the user as is (no traceback)."""
+    from vggish_loss import VGGishLoadError
+    from neural_style_audio.vgg19 import VGGWeightsError
+    return (audio.AudioInputError, ConfigError, VGGWeightsError, VGGishLoadError)
+
+
 def run_transfer_command(flag_values):
     """Runs every pair; returns the process exit code."""
-    from neural_style_audio.transfer import transfer, write_outputs
+    from neural_style_audio.pipeline import transfer, write_outputs
     try:
         config = config_from_flags(flag_values)
         pairs = plan_pairs(flag_values)
-        net = config.network
-        min_frames = min_input_frames(net.n_layers, net.filter_width, net.pooling, net.pool_size)
+        min_frames = required_frames(config.network)
         min_samples = (min_frames - 1) * config.features.hop_length + 1
         # Validate every input before the first (long) optimisation starts.
         for path in {p for pair in pairs for p in pair[:2]}:
@@ -109,7 +115,7 @@ def run_transfer_command(flag_values):
         print(f"{label}{content} + style of {style}", file=sys.stderr)
         try:
             result = transfer(content, style, config)
-        except audio.AudioInputError as err:
+        except model_errors() as err:
             print(f"error: {err}", file=sys.stderr)
             failures += 1
             continue

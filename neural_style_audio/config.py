@@ -13,6 +13,8 @@ POOLINGS = ("none", "max", "avg")
 INITS = ("content", "noise", "zeros")
 OPTIMIZERS = ("lbfgs", "adam", "rmsprop", "sgd")
 PHASES = ("griffin_lim", "content")
+NETWORKS = ("shallow", "vgg19")
+CONTENT_LOSSES = ("l2", "perceptual")
 
 
 class ConfigError(ValueError):
@@ -34,7 +36,10 @@ class FeatureConfig:
 
 @dataclass(frozen=True)
 class NetworkConfig:
-    """Shallow random-weight convolution over time (frequency bins as channels)."""
+    """Feature network: shallow random-weight convolution over time (frequency bins as
+    channels), or VGG-19 on the spectrogram as an image."""
+    network: str = "shallow"
+    vgg_weights: str = "imagenet"  # vgg19 only: imagenet, a local .h5 file, or random.
     n_layers: int = 1
     n_filters: int = 4096
     filter_width: int = 11
@@ -47,6 +52,9 @@ class NetworkConfig:
 class LossConfig:
     """Weights of the loss terms (sums of squares, as in Ulyanov's code)."""
     content_weight: float = 1e-2  # alpha.
+    content_loss: str = "l2"  # l2 on network activations, or perceptual (VGGish).
+    perceptual_model: str = "compact"  # compact | official:PATH | hub:HANDLE | random[:W].
+    perceptual_layers: str = "conv3/conv3_2,conv4/conv4_2"
     style_weight: float = 1.0
     energy_weight: float = 0.0  # Temporal energy envelope vs the content (Verma & Smith).
     freq_envelope_weight: float = 0.0  # Average spectrum vs the style (Verma & Smith).
@@ -166,6 +174,11 @@ def resolve_config(preset="ulyanov", **overrides):
     return config
 
 
+def features_channels(f):
+    """Channels of a FeatureConfig's features (mirrors features.n_channels, no TF import)."""
+    return {"stft": f.n_fft // 2 + 1, "mel": f.n_mels, "mfcc": f.n_mfcc}.get(f.feature, 0)
+
+
 def _check(condition, message):
     if not condition:
         raise ConfigError(message)
@@ -182,6 +195,7 @@ def validate(config):
     _check(f.n_mels > 0 and f.n_mels <= f.n_fft // 2 + 1, "--n_mels must be in [1, n_fft/2+1]")
     _check(0 < f.n_mfcc <= f.n_mels, "--n_mfcc must be in [1, n_mels]")
     _check(f.fmax == 0 or f.fmin < f.fmax <= f.sr / 2, "--fmax must be in (fmin, sr/2]")
+    _check(n.network in NETWORKS, f"--network must be one of {NETWORKS}")
     _check(n.n_layers in (1, 2), "--n_layers must be 1 or 2")
     _check(n.n_filters >= 1, "--n_filters must be >= 1")
     _check(n.filter_width >= 1, "--filter_width must be >= 1")
@@ -192,6 +206,14 @@ def validate(config):
         _check(getattr(l, name) >= 0, f"--{name} must be >= 0")
     _check(l.content_weight + l.style_weight + l.energy_weight + l.freq_envelope_weight > 0,
            "all loss weights are 0: nothing to optimise")
+    _check(l.content_loss in CONTENT_LOSSES, f"--content_loss must be one of {CONTENT_LOSSES}")
+    _check(l.content_loss != "perceptual" or f.feature == "stft",
+           "--content_loss perceptual needs --feature stft (a differentiable linear magnitude)")
+    _check(l.content_loss != "perceptual" or n.network == "shallow",
+           "--content_loss perceptual is for the shallow network (vgg19 has its own content layer)")
+    _check(bool(l.perceptual_layers.strip(",")), "--perceptual_layers is empty")
+    _check(n.network != "vgg19" or features_channels(f) >= 16,
+           "--network vgg19 needs at least 16 feature channels (e.g. --n_mfcc 40)")
     _check(o.optimizer in OPTIMIZERS, f"--optimizer must be one of {OPTIMIZERS}")
     _check(o.iterations >= 0, "--iterations must be >= 0")
     _check(o.learning_rate > 0, "--learning_rate must be > 0")

@@ -146,6 +146,16 @@ def mel_to_linear(mel, basis):
     return out
 
 
+# Largest log1p magnitude passed to expm1 inside the losses (e^15 ~ 3e6, far above any
+# real STFT magnitude); a wild line-search step must not overflow float32 to inf/NaN.
+MAX_LOG_MAGNITUDE = 15.0
+
+
+def log1p_to_linear(x):
+    """Differentiable expm1 of log1p features, clipped to [0, MAX_LOG_MAGNITUDE] first."""
+    return tf.math.expm1(tf.clip_by_value(x, 0.0, MAX_LOG_MAGNITUDE))
+
+
 def features_to_energy_domain(x, cfg):
     """Differentiable map from features [T, C] to a non-negative spectrum [T, C'].
 
@@ -153,10 +163,10 @@ def features_to_energy_domain(x, cfg):
     mfcc -> mel magnitude of the cepstrally smoothed envelope.
     """
     if cfg.feature in ("stft", "mel"):
-        return tf.math.expm1(tf.nn.relu(x))
+        return log1p_to_linear(x)
     pad = cfg.n_mels - cfg.n_mfcc
     log_mel = tf.signal.idct(tf.pad(x, [[0, 0], [0, pad]]), type=2, norm="ortho")
-    return tf.exp(log_mel)
+    return tf.exp(tf.minimum(log_mel, MAX_LOG_MAGNITUDE))
 
 
 def spectrogram_db(mag):

@@ -74,6 +74,17 @@ def envelope_loss(a, b):
     return tf.reduce_sum(tf.square(a - b))
 
 
+def perceptual_content_loss(content_feats, loss_cfg, feature_cfg):
+    """A VGGish PerceptualLoss whose reference is the content's linear magnitude."""
+    from vggish_loss import PerceptualLoss, resolve_perceptual_model
+    model = resolve_perceptual_model(loss_cfg.perceptual_model)
+    layers = [name.strip() for name in loss_cfg.perceptual_layers.split(",") if name.strip()]
+    reference = features.log1p_to_linear(content_feats)
+    return PerceptualLoss(model, layers, reference=reference, reference_kind="magnitude",
+                          sample_rate=feature_cfg.sr, n_fft=feature_cfg.n_fft,
+                          hop_length=feature_cfg.hop_length)
+
+
 class TransferObjective:
     """The weighted sum of content, style and envelope terms for one content/style pair.
 
@@ -88,22 +99,34 @@ class TransferObjective:
         self.feature_cfg = feature_cfg
         content_feats = tf.convert_to_tensor(content_feats, tf.float32)
         style_feats = tf.convert_to_tensor(style_feats, tf.float32)
-        self.content_targets = network(content_feats)
-        self.style_targets = network(style_feats)
+        self.content_target, _ = network.content_and_style(content_feats)
+        _, self.style_targets = network.content_and_style(style_feats)
+        self.perceptual = None
+        if loss_cfg.content_loss == "perceptual":
+            self.perceptual = perceptual_content_loss(content_feats, loss_cfg, feature_cfg)
         self.energy_target = energy_envelope(
             features.features_to_energy_domain(content_feats, feature_cfg))
         self.freq_target = frequency_envelope(
             features.features_to_energy_domain(style_feats, feature_cfg))
 
     def __call__(self, x):
-        acts = self.network(x)
+        content_act, style_acts = self.network.content_and_style(x)
         terms = {}
         cfg = self.cfg
         if cfg.content_weight > 0:
-            terms["content"] = cfg.content_weight * content_loss(acts[-1], self.content_targets[-1])
+            if self.perceptual is not None:
+                # The perceptual term sees the linear magnitude (features are log1p).
+                terms["content"] = cfg.content_weight * self.perceptual(
+                    features.log1p_to_linear(x))
+            else:
+                terms["content"] = cfg.content_weight * content_loss(
+                    content_act, self.content_target)
         if cfg.style_weight > 0:
-            terms["style"] = cfg.style_weight * tf.add_n(
-                [style_loss(a, s) for a, s in zip(acts, self.style_targets)])
+            per_layer = [style_loss(a, s) for a, s in zip(style_acts, self.style_targets)]
+            style = tf.add_n(per_layer)
+            if self.network.style_reduction == "mean":
+                style = style / len(per_layer)
+            terms["style"] = cfg.style_weight * style
         if cfg.energy_weight > 0 or cfg.freq_envelope_weight > 0:
             spectrum = features.features_to_energy_domain(x, self.feature_cfg)
             if cfg.energy_weight > 0:

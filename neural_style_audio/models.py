@@ -90,9 +90,11 @@ class RandomConv1D(keras.layers.Layer):
 class ShallowNetwork(keras.Model):
     """1 or 2 RandomConv1D layers; `call` returns every layer's activations.
 
-    The style loss uses the Gram matrices of all layers, the content loss the last
-    layer's activations.
+    The style loss uses the Gram matrices of all layers (summed), the content loss the
+    last layer's activations.
     """
+
+    style_reduction = "sum"
 
     def __init__(self, n_layers=1, n_filters=4096, filter_width=11, activation="relu",
                  pooling="none", pool_size=2, seed=0, **kwargs):
@@ -109,11 +111,25 @@ class ShallowNetwork(keras.Model):
             outputs.append(x)
         return outputs
 
+    def content_and_style(self, x):
+        """Returns (content activation [T', N], [style activation of each layer])."""
+        outputs = self(x)
+        return outputs[-1], outputs
+
     def min_frames(self):
         """Fewest input frames that leave at least one output frame in every layer."""
         first = self.conv_layers[0]
         return min_input_frames(len(self.conv_layers), first.width, first.pooling,
                                 first.pool_size)
+
+
+def required_frames(net_cfg):
+    """Fewest STFT frames a clip needs for the network of a NetworkConfig."""
+    if net_cfg.network == "vgg19":
+        from neural_style_audio import vgg19
+        return vgg19.MIN_SIZE
+    return min_input_frames(net_cfg.n_layers, net_cfg.filter_width, net_cfg.pooling,
+                            net_cfg.pool_size)
 
 
 def min_input_frames(n_layers, filter_width, pooling="none", pool_size=2):
@@ -126,8 +142,22 @@ def min_input_frames(n_layers, filter_width, pooling="none", pool_size=2):
     return t
 
 
-def build_network(net_cfg, in_channels, seed=0):
-    """Builds and initialises a ShallowNetwork from a NetworkConfig."""
+def build_network(net_cfg, in_channels, seed=0, scale=1.0):
+    """Builds the feature network of a NetworkConfig.
+
+    Args:
+      net_cfg: NetworkConfig.
+      in_channels: feature channels C of the [T, C] input.
+      seed: seed of random weights.
+      scale: vgg19 only: the feature value mapped to 255 (the content's maximum).
+
+    Returns:
+      A ShallowNetwork or vgg19.VGG19Features (both offer content_and_style(x),
+      min_frames() and style_reduction).
+    """
+    if net_cfg.network == "vgg19":
+        from neural_style_audio import vgg19
+        return vgg19.VGG19Features(vgg19.load_vgg19(net_cfg.vgg_weights, seed), scale)
     net = ShallowNetwork(net_cfg.n_layers, net_cfg.n_filters, net_cfg.filter_width,
                          net_cfg.activation, net_cfg.pooling, net_cfg.pool_size, seed)
     net(tf.zeros([net.min_frames(), in_channels]))

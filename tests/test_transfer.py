@@ -3,7 +3,7 @@ import json
 import numpy as np
 import pytest
 
-from neural_style_audio import audio, transfer as transfer_lib
+from neural_style_audio import audio, pipeline as transfer_lib
 from neural_style_audio.config import resolve_config
 from conftest import SR, harmonic_tone
 

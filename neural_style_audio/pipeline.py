@@ -10,6 +10,7 @@ import sys
 import time
 from pathlib import Path
 
+import keras
 import numpy as np
 import tensorflow as tf
 
@@ -115,6 +116,8 @@ def transfer(content, style, config=None, progress=None):
       AudioInputError: an input is missing, unreadable, empty, silent, non-finite or
         too short for the network.
       ConfigError: invalid settings.
+      vgg19.VGGWeightsError, vggish_loss.VGGishLoadError: a requested model cannot be
+        loaded (no download possible, missing file).
     """
     config = config or TransferConfig()
     validate(config)
@@ -122,11 +125,9 @@ def transfer(content, style, config=None, progress=None):
     progress = rc.progress if progress is None else progress
     timings = {}
     t0 = time.perf_counter()
-    tf.random.set_seed(rc.seed)
+    keras.utils.set_random_seed(rc.seed)  # Random VGG-19 / VGGish weights, if any.
 
-    n_channels = features.n_channels(fc)
-    network = models.build_network(config.network, n_channels, rc.seed)
-    min_frames = network.min_frames()
+    min_frames = models.required_frames(config.network)
     # Centred STFT: n_samples samples give 1 + n_samples // hop frames.
     min_samples = (min_frames - 1) * fc.hop_length + 1
     y_content, content_name = _as_waveform(content, fc.sr, min_samples, "content")
@@ -139,6 +140,11 @@ def transfer(content, style, config=None, progress=None):
     content_x = features.magnitude_to_features(content_mag, fc)
     style_x = features.magnitude_to_features(style_mag, fc)
     timings["features_s"] = time.perf_counter() - t
+
+    t = time.perf_counter()
+    network = models.build_network(config.network, features.n_channels(fc), rc.seed,
+                                   scale=float(np.max(content_x)))
+    timings["build_network_s"] = time.perf_counter() - t
 
     frames_per_s = fc.sr / fc.hop_length
     chunk_frames = max(int(rc.max_chunk_s * frames_per_s), min_frames)

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Reproduces the tables of docs/RESULTS.md (CPU, 2 cores: about 1.5 hours).
+#   bash experiments/reproduce_results.sh [OUT]   (default OUT=outputs/results)
+# Needs fluidsynth + fluid-soundfont-gm (apt) and pretty_midi (pip install -e '.[pairs]').
+set -euo pipefail
+cd "$(dirname "$0")/.."
+OUT=${1:-outputs/results}
+P=$OUT/pairs20
+export TF_CPP_MIN_LOG_LEVEL=2
+
+# 1. Paired set: 20 triplets, 3.2-s clips (8 beats at 150 BPM), 9 content / 8 style instruments.
+[ -f $P/manifest.json ] || python scripts/make_pairs.py --n_triplets 20 --max_beats 8 \
+    --tempo_bpm 150 --duration_s 3.2 --seed 0 --output_dir $P
+
+# 2. Presets on every triplet, then the metrics against the copy baselines.
+#    cnn_baseline: 500 Adam steps instead of the published 2500 (CPU time).
+python scripts/run_pairs.py --manifest $P/manifest.json --preset ulyanov --output_dir $OUT/runs/ulyanov
+python scripts/run_pairs.py --manifest $P/manifest.json --preset iitb --output_dir $OUT/runs/iitb
+python scripts/run_pairs.py --manifest $P/manifest.json --preset cnn_baseline --iterations 500 \
+    --output_dir $OUT/runs/cnn_baseline
+for preset in ulyanov iitb cnn_baseline; do
+  python scripts/evaluate.py --manifest $OUT/runs/$preset/manifest.json \
+      --output_dir $OUT/eval/$preset
+done
+
+# 3. DeepMix tables (final loss; one 3.2-s pair; 100 L-BFGS-B / optimiser iterations).
+PAIR="--content $P/clips/twinkle_twinkle__alto_sax.flac --style $P/clips/frere_jacques__flute.flac"
+python scripts/sweep.py $PAIR --preset deepmix --iterations 100 --griffin_lim_iters 100 \
+    --grid n_filters=128,256,512,1024,2048,4096 --grid filter_width=5,10,15,20,25,30 \
+    --metrics mfcc_stats_distance,chroma_similarity --metric mfcc_stats_distance --noplot \
+    --output_dir $OUT/sweeps/filters_width
+python scripts/sweep.py $PAIR --preset deepmix --n_layers 2 --n_filters 1024 --iterations 100 \
+    --griffin_lim_iters 100 --grid optimizer=rmsprop,adam,lbfgs \
+    --grid learning_rate=0.1,0.01,0.001,0.0001 --metrics mfcc_stats_distance,chroma_similarity \
+    --metric mfcc_stats_distance --noplot \
+    --output_dir $OUT/sweeps/two_layer_optimizers
+python scripts/sweep.py --content $P/clips/twinkle_twinkle__alto_sax.flac \
+    --content $P/clips/amazing_grace__clarinet.flac --style $P/clips/frere_jacques__flute.flac \
+    --preset deepmix --iterations 100 --griffin_lim_iters 200 --noplot \
+    --grid content_weight=0.0001,0.001,0.01,0.1,1,10,100 --metric chroma_similarity \
+    --output_dir $OUT/sweeps/alpha

@@ -1,0 +1,62 @@
+"""Runs the style transfer on every triplet of a manifest (scripts/make_pairs.py), resuming.
+
+    python scripts/run_pairs.py --manifest outputs/pairs/manifest.json \
+        --output_dir outputs/runs/ulyanov --preset ulyanov --iterations 100
+
+Writes <output_dir>/outputs/<item>.wav|json|png and <output_dir>/manifest.json (the
+input entries plus an `output` path each), ready for scripts/evaluate.py and
+scripts/report.py. Items whose outputs exist (made with the same settings) are skipped.
+"""
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # Keep TF's start-up chatter quiet.
+
+from absl import app, flags  # noqa: E402
+
+try:
+    from neural_style_audio import audio, evaluation  # noqa: E402
+except ImportError:  # Run from a checkout without `pip install -e .`.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from neural_style_audio import audio, evaluation  # noqa: E402
+from neural_style_audio.config import ConfigError  # noqa: E402
+from neural_style_audio.flags import config_from_flags, define_transfer_flags  # noqa: E402
+
+EXIT_USER_ERROR = 2
+
+FLAGS = flags.FLAGS
+flags.DEFINE_string("manifest", None, "Manifest JSON of content/style(/target) triplets.")
+flags.DEFINE_string("output_dir", None, "Run directory (default: runs/<preset> beside the "
+                    "manifest).")
+flags.DEFINE_bool("plot", True, "Write each transfer's PNG figure.")
+flags.DEFINE_bool("overwrite", False, "Redo items already done, even with other settings.")
+define_transfer_flags(FLAGS)
+
+
+def main(argv):
+    if len(argv) > 1:
+        print(f"error: unexpected arguments {argv[1:]}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    if not FLAGS.manifest:
+        print("error: give --manifest (e.g. from scripts/make_pairs.py)", file=sys.stderr)
+        return EXIT_USER_ERROR
+    try:
+        # The bar over items is the progress shown unless --progress asks for the
+        # transfer's own bars too.
+        config = config_from_flags(FLAGS, progress=bool(FLAGS.progress))
+        items = evaluation.load_manifest(FLAGS.manifest)
+        output_dir = Path(FLAGS.output_dir or Path(FLAGS.manifest).parent / "runs" / FLAGS.preset)
+        entries, failures = evaluation.run_manifest(
+            items, config, output_dir, plot=FLAGS.plot,
+            progress=FLAGS.progress is not False, overwrite=FLAGS.overwrite)
+    except (evaluation.ManifestError, audio.AudioInputError, ConfigError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    print(f"{len(entries)}/{len(items)} items done; wrote "
+          f"{output_dir / evaluation.MANIFEST_NAME}", file=sys.stderr)
+    return EXIT_USER_ERROR if failures else 0
+
+
+if __name__ == "__main__":
+    app.run(main)
