@@ -13,9 +13,28 @@ from absl import flags
 from neural_style_audio import audio, examples
 from neural_style_audio.config import ConfigError
 from neural_style_audio.flags import config_from_flags, define_transfer_flags  # noqa: F401
-from neural_style_audio.models import required_frames
 
 EXIT_USER_ERROR = 2
+
+
+def import_tensorflow_quietly():
+    """Imports TensorFlow and probes the GPUs with the C++ start-up chatter hidden.
+
+    TF/XLA print CUDA-probe lines ("Could not find cuda drivers", "failed call to
+    cuInit") straight to file descriptor 2 before their log level applies; on a CPU
+    machine they are noise. Python exceptions still surface normally.
+    """
+    import os
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as devnull:
+            os.dup2(devnull.fileno(), 2)
+            import tensorflow as tf
+            tf.config.list_physical_devices("GPU")
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
 
 
 def define_flags(flag_values=flags.FLAGS):
@@ -97,6 +116,8 @@ def model_errors():
 
 def run_transfer_command(flag_values):
     """Runs every pair; returns the process exit code."""
+    import_tensorflow_quietly()
+    from neural_style_audio.models import required_frames
     from neural_style_audio.pipeline import transfer, write_outputs
     try:
         config = config_from_flags(flag_values)

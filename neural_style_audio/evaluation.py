@@ -441,19 +441,24 @@ def write_markdown(rows, summary, path, title="Objective evaluation"):
     return Path(path)
 
 
-def write_evaluation(rows, output_dir, stem=EVALUATION_STEM, plot=True):
-    """Writes <output_dir>/<stem>.csv, .md and (plot) .png; returns dict kind -> path."""
+def write_evaluation(rows, output_dir, stem=EVALUATION_STEM, plot=True, systems=None,
+                     title="Objective evaluation"):
+    """Writes <output_dir>/<stem>.csv, .md and (plot) .png; returns dict kind -> path.
+
+    systems: the systems to summarise, in order (default: SYSTEMS).
+    """
     output_dir = Path(output_dir)
-    summary = summarize(rows)
+    systems = tuple(systems or SYSTEMS)
+    summary = summarize(rows, systems)
     columns = ["item", "system"] + metric_columns(rows)
     paths = dict(csv=write_csv(rows, output_dir / f"{stem}.csv", columns),
-                 md=write_markdown(rows, summary, output_dir / f"{stem}.md"))
+                 md=write_markdown(rows, summary, output_dir / f"{stem}.md", title))
     if plot:
         from neural_style_audio import plots  # Imported lazily: it imports TensorFlow.
         png = output_dir / f"{stem}.png"
         with audio.atomic_output(png) as tmp:
             names = metric_columns(rows)
-            plots.metric_distributions(rows, names, SYSTEMS, tmp,
+            plots.metric_distributions(rows, names, systems, tmp,
                                        titles={m: metric_heading(m) for m in names})
         paths["png"] = png
     return paths
@@ -550,8 +555,7 @@ def run_manifest(items, config, output_dir, plot=True, progress=True, overwrite=
         if record is not None and wav.is_file():
             done[item.name] = record
     net, fc = config.network, config.features
-    min_frames = models.min_input_frames(net.n_layers, net.filter_width, net.pooling,
-                                         net.pool_size)
+    min_frames = models.required_frames(net)
     min_samples = (min_frames - 1) * fc.hop_length + 1
     cache = AudioCache()
     for item in items:

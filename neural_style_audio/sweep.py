@@ -196,7 +196,7 @@ def _reusable_cell(path, config_dict, pair_names, metric_names, overwrite):
 
 def _min_samples(config):
     net, fc = config.network, config.features
-    frames = models.min_input_frames(net.n_layers, net.filter_width, net.pooling, net.pool_size)
+    frames = models.required_frames(net)
     return max((frames - 1) * fc.hop_length + 1, evaluation.MIN_EVAL_SAMPLES)
 
 
