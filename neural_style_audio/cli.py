@@ -117,13 +117,12 @@ def model_errors():
 def run_transfer_command(flag_values):
     """Runs every pair; returns the process exit code."""
     import_tensorflow_quietly()
-    from neural_style_audio.models import required_frames
+    from neural_style_audio.models import required_samples
     from neural_style_audio.pipeline import transfer, write_outputs
     try:
         config = config_from_flags(flag_values)
         pairs = plan_pairs(flag_values)
-        min_frames = required_frames(config.network)
-        min_samples = (min_frames - 1) * config.features.hop_length + 1
+        min_samples = required_samples(config)
         # Validate every input before the first (long) optimisation starts.
         for path in {p for pair in pairs for p in pair[:2]}:
             audio.load_audio(path, config.features.sr, min_samples)

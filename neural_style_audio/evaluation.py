@@ -554,9 +554,8 @@ def run_manifest(items, config, output_dir, plot=True, progress=True, overwrite=
         record = finished_record(wav.with_suffix(".json"), config_dict, overwrite)
         if record is not None and wav.is_file():
             done[item.name] = record
-    net, fc = config.network, config.features
-    min_frames = models.required_frames(net)
-    min_samples = (min_frames - 1) * fc.hop_length + 1
+    fc = config.features
+    min_samples = models.required_samples(config)
     cache = AudioCache()
     for item in items:
         if item.name not in done:

@@ -132,6 +132,14 @@ def required_frames(net_cfg):
                             net_cfg.pool_size)
 
 
+def required_samples(config):
+    """Fewest samples a clip needs for a TransferConfig's network.
+
+    A centred STFT gives 1 + n_samples // hop_length frames.
+    """
+    return (required_frames(config.network) - 1) * config.features.hop_length + 1
+
+
 def min_input_frames(n_layers, filter_width, pooling="none", pool_size=2):
     """Fewest input frames for which every layer has at least one output frame."""
     t = 1

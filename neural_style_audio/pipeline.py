@@ -128,8 +128,7 @@ def transfer(content, style, config=None, progress=None):
     keras.utils.set_random_seed(rc.seed)  # Random VGG-19 / VGGish weights, if any.
 
     min_frames = models.required_frames(config.network)
-    # Centred STFT: n_samples samples give 1 + n_samples // hop frames.
-    min_samples = (min_frames - 1) * fc.hop_length + 1
+    min_samples = models.required_samples(config)
     y_content, content_name = _as_waveform(content, fc.sr, min_samples, "content")
     y_style, style_name = _as_waveform(style, fc.sr, min_samples, "style")
     timings["load_s"] = time.perf_counter() - t0

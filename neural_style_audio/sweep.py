@@ -195,9 +195,7 @@ def _reusable_cell(path, config_dict, pair_names, metric_names, overwrite):
 
 
 def _min_samples(config):
-    net, fc = config.network, config.features
-    frames = models.required_frames(net)
-    return max((frames - 1) * fc.hop_length + 1, evaluation.MIN_EVAL_SAMPLES)
+    return max(models.required_samples(config), evaluation.MIN_EVAL_SAMPLES)
 
 
 def run_sweep(grid, pairs, output_dir, preset="ulyanov", overrides=None, metric_names=None,
