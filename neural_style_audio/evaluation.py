@@ -539,7 +539,7 @@ def run_manifest(items, config, output_dir, plot=True, progress=True, overwrite=
     import sys
     from tqdm import tqdm
     from neural_style_audio import models
-    from neural_style_audio.pipeline import transfer, write_outputs
+    from neural_style_audio.pipeline import TransferCache, transfer, write_outputs
 
     log = log or (lambda message: print(message, file=sys.stderr))
     output_dir = Path(output_dir)
@@ -572,7 +572,7 @@ def run_manifest(items, config, output_dir, plot=True, progress=True, overwrite=
         fields["record"] = relative_path(wav.with_suffix(".json"), output_dir)
         return fields
 
-    failures = []
+    failures, shared = [], TransferCache()  # Same network/shapes: compiled once.
     bar = tqdm(items, desc="items", unit="item", disable=not progress)
     for item in bar:
         if item.name in done:
@@ -580,7 +580,8 @@ def run_manifest(items, config, output_dir, plot=True, progress=True, overwrite=
         bar.set_postfix_str(item.name[:40])
         try:
             result = transfer(cache.load(item.content, fc.sr, min_samples),
-                              cache.load(item.style, fc.sr, min_samples), config)
+                              cache.load(item.style, fc.sr, min_samples), config,
+                              cache=shared)
         except audio.AudioInputError as err:
             failures.append((item, str(err)))
             log(f"error: {item.name}: {err}")

@@ -85,55 +85,101 @@ def perceptual_content_loss(content_feats, loss_cfg, feature_cfg):
                           hop_length=feature_cfg.hop_length)
 
 
+def style_targets(network, style_feats, feature_cfg):
+    """What the style clip contributes to the objective; shared by every chunk.
+
+    Returns:
+      dict 'style' -> [style activation of each layer], 'freq_envelope' -> [C].
+    """
+    style_feats = tf.convert_to_tensor(style_feats, tf.float32)
+    _, acts = network.content_and_style(style_feats)
+    return dict(style=list(acts), freq_envelope=frequency_envelope(
+        features.features_to_energy_domain(style_feats, feature_cfg)))
+
+
+def content_targets(network, content_feats, feature_cfg):
+    """What the content clip contributes: 'content' activation and 'energy' envelope."""
+    content_feats = tf.convert_to_tensor(content_feats, tf.float32)
+    act, _ = network.content_and_style(content_feats)
+    return dict(content=act, energy=energy_envelope(
+        features.features_to_energy_domain(content_feats, feature_cfg)))
+
+
+_WEIGHTS = ("content_weight", "style_weight", "energy_weight", "freq_envelope_weight")
+
+
 class TransferObjective:
     """The weighted sum of content, style and envelope terms for one content/style pair.
 
     Targets (content activations, style activations, envelopes) are computed once in
     __init__; `__call__(x)` maps a feature matrix x [T, C] to a dict of the scalar terms
     and their weighted total under 'total'.
+
+    The computation itself is `evaluate(x, targets, weights)`, a function of tensors
+    only, so one compiled version serves every objective with the same `structure`
+    (same network, same terms switched on) and the same shapes: another pair, another
+    chunk or another alpha does not recompile (see optimize.CompileCache).
     """
 
-    def __init__(self, network, content_feats, style_feats, loss_cfg, feature_cfg):
+    def __init__(self, network, content_feats, style_feats, loss_cfg, feature_cfg,
+                 shared_style_targets=None):
+        """Args as named; shared_style_targets: style_targets() computed once already."""
         self.network = network
         self.cfg = loss_cfg
         self.feature_cfg = feature_cfg
         content_feats = tf.convert_to_tensor(content_feats, tf.float32)
-        style_feats = tf.convert_to_tensor(style_feats, tf.float32)
-        self.content_target, _ = network.content_and_style(content_feats)
-        _, self.style_targets = network.content_and_style(style_feats)
+        if shared_style_targets is None:
+            shared_style_targets = style_targets(network, style_feats, feature_cfg)
+        self.targets = dict(content_targets(network, content_feats, feature_cfg),
+                            **shared_style_targets)
+        self.weights = {k: tf.constant(getattr(loss_cfg, k), tf.float32) for k in _WEIGHTS}
         self.perceptual = None
         if loss_cfg.content_loss == "perceptual":
             self.perceptual = perceptual_content_loss(content_feats, loss_cfg, feature_cfg)
-        self.energy_target = energy_envelope(
-            features.features_to_energy_domain(content_feats, feature_cfg))
-        self.freq_target = frequency_envelope(
-            features.features_to_energy_domain(style_feats, feature_cfg))
+        self.terms_on = tuple(k for k in _WEIGHTS if getattr(loss_cfg, k) > 0)
+
+    @property
+    def structure(self):
+        """Hashable description of everything `evaluate` bakes into its graph.
+
+        None when the objective holds state that is not passed as a tensor (the
+        perceptual loss's reference), so its compiled function cannot be shared.
+        """
+        if self.perceptual is not None:
+            return None
+        # The cached function keeps this objective, hence the network, alive, so the
+        # network's id cannot be reused by another network while the entry exists.
+        return (id(self.network), self.terms_on, self.feature_cfg)
 
     def __call__(self, x):
+        return self.evaluate(x, self.targets, self.weights)
+
+    def evaluate(self, x, targets, weights):
+        """Terms of x [T, C] given the targets and weights of some pair (tensors)."""
         content_act, style_acts = self.network.content_and_style(x)
         terms = {}
-        cfg = self.cfg
-        if cfg.content_weight > 0:
+        on = self.terms_on
+        if "content_weight" in on:
             if self.perceptual is not None:
                 # The perceptual term sees the linear magnitude (features are log1p).
-                terms["content"] = cfg.content_weight * self.perceptual(
+                terms["content"] = weights["content_weight"] * self.perceptual(
                     features.log1p_to_linear(x))
             else:
-                terms["content"] = cfg.content_weight * content_loss(
-                    content_act, self.content_target)
-        if cfg.style_weight > 0:
-            per_layer = [style_loss(a, s) for a, s in zip(style_acts, self.style_targets)]
+                terms["content"] = weights["content_weight"] * content_loss(
+                    content_act, targets["content"])
+        if "style_weight" in on:
+            per_layer = [style_loss(a, s) for a, s in zip(style_acts, targets["style"])]
             style = tf.add_n(per_layer)
             if self.network.style_reduction == "mean":
                 style = style / len(per_layer)
-            terms["style"] = cfg.style_weight * style
-        if cfg.energy_weight > 0 or cfg.freq_envelope_weight > 0:
+            terms["style"] = weights["style_weight"] * style
+        if "energy_weight" in on or "freq_envelope_weight" in on:
             spectrum = features.features_to_energy_domain(x, self.feature_cfg)
-            if cfg.energy_weight > 0:
-                terms["energy"] = cfg.energy_weight * envelope_loss(
-                    energy_envelope(spectrum), self.energy_target)
-            if cfg.freq_envelope_weight > 0:
-                terms["freq_envelope"] = cfg.freq_envelope_weight * envelope_loss(
-                    frequency_envelope(spectrum), self.freq_target)
+            if "energy_weight" in on:
+                terms["energy"] = weights["energy_weight"] * envelope_loss(
+                    energy_envelope(spectrum), targets["energy"])
+            if "freq_envelope_weight" in on:
+                terms["freq_envelope"] = weights["freq_envelope_weight"] * envelope_loss(
+                    frequency_envelope(spectrum), targets["freq_envelope"])
         terms["total"] = tf.add_n(list(terms.values()))
         return terms

@@ -29,18 +29,53 @@ class _NonFiniteLoss(Exception):
     pass
 
 
-def value_and_grad_fn(objective, shape):
-    """Compiles x [shape] -> (terms dict, gradient of terms['total'])."""
+def _with_gradient(evaluate):
+    """Wraps evaluate(x, *args) -> terms into x, *args -> (terms, d terms['total'] / dx)."""
 
-    @tf.function(jit_compile=True, input_signature=[tf.TensorSpec(shape, tf.float32)],
-                 reduce_retracing=True)
-    def fn(x):
+    def fn(x, *args):
         with tf.GradientTape() as tape:
             tape.watch(x)
-            terms = objective(x)
+            terms = evaluate(x, *args)
         return terms, tape.gradient(terms["total"], x)
 
     return fn
+
+
+def value_and_grad_fn(objective, shape):
+    """Compiles x [shape] -> (terms dict, gradient of terms['total']) for one objective."""
+    return tf.function(_with_gradient(objective), jit_compile=True, reduce_retracing=True,
+                       input_signature=[tf.TensorSpec(shape, tf.float32)])
+
+
+class CompileCache:
+    """XLA-compiled value-and-gradient functions shared between optimisations.
+
+    An objective that offers `structure`, `evaluate(x, targets, weights)`, `targets`
+    and `weights` (losses.TransferObjective) is compiled once per structure; its
+    targets and weights are passed as tensors, so another pair, chunk or loss weight
+    with the same shapes reuses the compiled code instead of tracing and compiling
+    again (about 1 s per 4096-filter objective on a 2-core CPU). Other callables are
+    compiled afresh each time.
+    """
+
+    def __init__(self):
+        self._functions = {}
+
+    def value_and_grad(self, objective, shape):
+        """x [shape] -> (terms, gradient), reusing compiled code where possible."""
+        key = getattr(objective, "structure", None)
+        if key is None:
+            return value_and_grad_fn(objective, shape)
+        if key not in self._functions:
+            self._functions[key] = tf.function(_with_gradient(objective.evaluate),
+                                               jit_compile=True)
+        compiled, targets, weights = self._functions[key], objective.targets, objective.weights
+        return lambda x: compiled(x, targets, weights)
+
+    @property
+    def n_traces(self):
+        """How many times the shared functions were traced (compiled) so far."""
+        return sum(f.experimental_get_tracing_count() for f in self._functions.values())
 
 
 class _Tracker:
@@ -121,7 +156,7 @@ def _gradient_descent(fn, x0, cfg, lower, tracker):
     return f"{cfg.optimizer}: {cfg.iterations} iterations done"
 
 
-def optimize(objective, x0, cfg, lower=None, progress=True, desc="optimise"):
+def optimize(objective, x0, cfg, lower=None, progress=True, desc="optimise", cache=None):
     """Minimises objective(x)['total'] over x, starting from x0.
 
     Args:
@@ -131,6 +166,7 @@ def optimize(objective, x0, cfg, lower=None, progress=True, desc="optimise"):
       lower: optional lower bound on every element (e.g. 0 for log1p magnitudes).
       progress: show a tqdm bar with iteration and loss.
       desc: progress-bar label.
+      cache: a CompileCache to reuse compiled code across calls (default: none kept).
 
     Returns:
       OptimizeResult with the best finite iterate.
@@ -138,7 +174,7 @@ def optimize(objective, x0, cfg, lower=None, progress=True, desc="optimise"):
     x0 = np.asarray(x0, dtype=np.float32)
     if lower is not None:
         x0 = np.maximum(x0, lower)
-    fn = value_and_grad_fn(objective, x0.shape)
+    fn = (cache or CompileCache()).value_and_grad(objective, x0.shape)
     tracker = _Tracker(cfg.iterations, progress, desc)
     start = time.perf_counter()
     try:

@@ -28,7 +28,7 @@ def _gl_block(n_fft, hop_length, length, n_iter, momentum):
 
 
 def griffin_lim(mag, n_fft=2048, hop_length=512, n_iter=500, momentum=0.99, seed=0,
-                length=None, progress=True):
+                length=None, progress=True, compiled_blocks=None):
     """Estimates a waveform whose STFT magnitude approximates `mag`.
 
     Args:
@@ -39,6 +39,8 @@ def griffin_lim(mag, n_fft=2048, hop_length=512, n_iter=500, momentum=0.99, seed
       seed: seed of the random initial phase.
       length: output samples; default (T - 1) * hop_length.
       progress: show a tqdm bar.
+      compiled_blocks: a dict in which compiled iteration blocks are kept, so that
+        later calls with the same settings and shape do not compile again.
 
     Returns:
       [length] float32 numpy waveform.
@@ -51,15 +53,16 @@ def griffin_lim(mag, n_fft=2048, hop_length=512, n_iter=500, momentum=0.99, seed
     angles = tf.complex(tf.cos(phase), tf.sin(phase))
     mag_c = tf.cast(mag_t, tf.complex64)
     rebuilt = tf.zeros_like(angles)
-    blocks = {}
+    blocks = {} if compiled_blocks is None else compiled_blocks
     with tqdm(total=n_iter, desc="griffin-lim", disable=not progress, unit="it",
               dynamic_ncols=True, leave=False) as bar:
         done = 0
         while done < n_iter:
             n = min(_BLOCK, n_iter - done)
-            if n not in blocks:
-                blocks[n] = _gl_block(n_fft, hop_length, length, n, momentum)
-            angles, rebuilt = blocks[n](mag_c, angles, rebuilt)
+            key = (n_fft, hop_length, length, n, momentum)
+            if key not in blocks:
+                blocks[key] = _gl_block(n_fft, hop_length, length, n, momentum)
+            angles, rebuilt = blocks[key](mag_c, angles, rebuilt)
             done += n
             bar.update(n)
     return features.istft(mag_c * angles, n_fft, hop_length, length).numpy()

@@ -3,6 +3,7 @@
     result = neural_style_audio.transfer("content.wav", "style.wav", config)
     result.audio, result.sr, result.record
 """
+import collections
 import dataclasses
 import json
 import platform
@@ -29,6 +30,40 @@ class TransferResult:
     record: dict  # Everything needed to reproduce and judge the run (JSON-able).
 
 
+class TransferCache:
+    """What consecutive transfers can share: built networks and compiled functions.
+
+    Give the same cache to every `transfer` of a sweep or pair set. Networks are
+    keyed by their settings and seed (their random weights are a function of these),
+    so a transfer with the same network but another alpha, optimiser, learning rate
+    or pair reuses the network, its compiled value-and-gradient function (when the
+    clip shapes match) and the compiled Griffin-Lim blocks. The `max_networks` most
+    recently used networks are kept with their compiled functions; a 4096 x 11 STFT
+    network holds 180 MB of weights.
+    """
+
+    def __init__(self, max_networks=2):
+        self.max_networks = max_networks
+        self._networks = collections.OrderedDict()  # key -> (network, CompileCache).
+        self.griffin_lim_blocks = {}
+
+    def network(self, net_cfg, in_channels, seed, scale):
+        """(network, its optimize.CompileCache) for these settings, built on first use."""
+        key = (net_cfg, in_channels, seed, scale if net_cfg.network == "vgg19" else None)
+        if key not in self._networks:
+            self._networks[key] = (models.build_network(net_cfg, in_channels, seed, scale=scale),
+                                   optimize.CompileCache())
+            while len(self._networks) > self.max_networks:
+                self._networks.popitem(last=False)
+        self._networks.move_to_end(key)
+        return self._networks[key]
+
+    @property
+    def n_traces(self):
+        """Value-and-gradient compilations made for the networks still kept."""
+        return sum(compiled.n_traces for _, compiled in self._networks.values())
+
+
 def environment():
     """Library versions and the device the run used."""
     import librosa
@@ -53,8 +88,12 @@ def _as_waveform(source, sr, min_samples, role):
     return y, name
 
 
-def chunk_bounds(n_frames, chunk_frames, overlap_frames):
+def chunk_bounds(n_frames, chunk_frames, overlap_frames, min_frames=1):
     """Splits [0, n_frames) into chunks of at most `chunk_frames` overlapping by `overlap_frames`.
+
+    Every chunk starts before the last `overlap_frames` frames, so each adds new frames;
+    a last chunk shorter than `min_frames` (too short for the network) is merged into
+    the chunk before it.
 
     Returns:
       List of (start, stop) frame indices covering every frame.
@@ -64,8 +103,7 @@ def chunk_bounds(n_frames, chunk_frames, overlap_frames):
     step = chunk_frames - overlap_frames
     starts = list(range(0, n_frames - overlap_frames, step))
     bounds = [(s, min(s + chunk_frames, n_frames)) for s in starts]
-    # A too-short last chunk is merged into the one before it.
-    if len(bounds) > 1 and bounds[-1][1] - bounds[-1][0] <= overlap_frames:
+    if len(bounds) > 1 and bounds[-1][1] - bounds[-1][0] < min_frames:
         bounds.pop()
         bounds[-1] = (bounds[-1][0], n_frames)
     return bounds
@@ -100,7 +138,7 @@ def initial_features(content_x, init, scale, seed):
     return (rng.standard_normal(content_x.shape) * scale).astype(np.float32)
 
 
-def transfer(content, style, config=None, progress=None):
+def transfer(content, style, config=None, progress=None, cache=None):
     """Renders the content of one clip with the style of another.
 
     Args:
@@ -108,6 +146,8 @@ def transfer(content, style, config=None, progress=None):
       style: the same, for the style clip (any length; it may differ from the content).
       config: a TransferConfig (default: the Ulyanov preset).
       progress: show progress bars (default: config.run.progress).
+      cache: a TransferCache shared with other transfers to reuse networks and
+        compiled functions (default: a new one, used for this transfer's chunks).
 
     Returns:
       TransferResult with the audio and a JSON-able run record.
@@ -123,6 +163,7 @@ def transfer(content, style, config=None, progress=None):
     validate(config)
     fc, oc, pc, rc = config.features, config.optimizer, config.phase, config.run
     progress = rc.progress if progress is None else progress
+    cache = cache or TransferCache()
     timings = {}
     t0 = time.perf_counter()
     keras.utils.set_random_seed(rc.seed)  # Random VGG-19 / VGGish weights, if any.
@@ -141,26 +182,26 @@ def transfer(content, style, config=None, progress=None):
     timings["features_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    network = models.build_network(config.network, features.n_channels(fc), rc.seed,
-                                   scale=float(np.max(content_x)))
+    network, compiled = cache.network(config.network, features.n_channels(fc), rc.seed,
+                                      float(np.max(content_x)))
     timings["build_network_s"] = time.perf_counter() - t
 
     frames_per_s = fc.sr / fc.hop_length
     chunk_frames = max(int(rc.max_chunk_s * frames_per_s), min_frames)
     overlap_frames = min(int(rc.chunk_overlap_s * frames_per_s), chunk_frames // 2)
-    bounds = chunk_bounds(len(content_x), chunk_frames, overlap_frames)
-    if len(bounds) > 1 and bounds[-1][1] - bounds[-1][0] < min_frames:
-        bounds[-2:] = [(bounds[-2][0], bounds[-1][1])]
+    bounds = chunk_bounds(len(content_x), chunk_frames, overlap_frames, min_frames)
 
     lower = 0.0 if (oc.nonnegative and fc.feature in ("stft", "mel")) else None
     t = time.perf_counter()
     chunks, runs = [], []
+    style_targets = losses.style_targets(network, style_x, fc)  # Shared by the chunks.
     for i, (start, stop) in enumerate(bounds):
         objective = losses.TransferObjective(network, content_x[start:stop], style_x,
-                                             config.loss, fc)
+                                             config.loss, fc, style_targets)
         x0 = initial_features(content_x[start:stop], oc.init, oc.init_scale, rc.seed + i)
         desc = "optimise" if len(bounds) == 1 else f"optimise {i + 1}/{len(bounds)}"
-        res = optimize.optimize(objective, x0, oc, lower=lower, progress=progress, desc=desc)
+        res = optimize.optimize(objective, x0, oc, lower=lower, progress=progress, desc=desc,
+                                cache=compiled)
         chunks.append(res.x)
         runs.append(dict(frames=[start, stop], loss=res.loss, terms=res.terms,
                          history=res.history, n_evaluations=res.n_evaluations,
@@ -178,7 +219,8 @@ def transfer(content, style, config=None, progress=None):
         y = phase.with_phase_of(mag, y_content, fc.n_fft, fc.hop_length, length)
     else:
         y = phase.griffin_lim(mag, fc.n_fft, fc.hop_length, pc.griffin_lim_iters,
-                              pc.griffin_lim_momentum, rc.seed, length, progress)
+                              pc.griffin_lim_momentum, rc.seed, length, progress,
+                              compiled_blocks=cache.griffin_lim_blocks)
     timings["phase_s"] = time.perf_counter() - t
     convergence = metrics.spectral_convergence(mag, y, fc.n_fft, fc.hop_length)
     y = audio.normalize_peak(y)

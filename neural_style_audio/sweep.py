@@ -20,7 +20,7 @@ from pathlib import Path
 import numpy as np
 
 from neural_style_audio import audio, config as config_lib, evaluation, models
-from neural_style_audio.pipeline import transfer, write_outputs
+from neural_style_audio.pipeline import TransferCache, transfer, write_outputs
 
 CELLS_DIR = "cells"
 CELL_RESULT_NAME = "cell.json"
@@ -260,7 +260,8 @@ def run_sweep(grid, pairs, output_dir, preset="ulyanov", overrides=None, metric_
                     if path is not None:
                         cache.load(path, config.features.sr, _min_samples(config))
 
-    rows, n_computed, f0_cache = [], 0, {}
+    # Loaded audio, networks, compiled functions and f0 tracks are shared by the cells.
+    rows, n_computed, f0_cache, shared = [], 0, {}, TransferCache()
     bar = tqdm(planned, desc="sweep", unit="cell", disable=not progress)
     for cell, name, config in bar:
         bar.set_postfix_str(name[:40])
@@ -274,7 +275,7 @@ def run_sweep(grid, pairs, output_dir, preset="ulyanov", overrides=None, metric_
             content = cache.load(pair.content, sr, min_samples)
             style = cache.load(pair.style, sr, min_samples)
             target = cache.load(pair.target, sr, min_samples) if pair.target else None
-            result = transfer(content, style, config)
+            result = transfer(content, style, config, cache=shared)
             result.record.update(content=str(pair.content), style=str(pair.style))
             wav = cell_dir / f"{pair.name}.wav"
             write_outputs(result, wav, plot=plot)

@@ -66,6 +66,53 @@ def test_chunk_bounds_and_crossfade_cover_every_frame():
     assert np.allclose(transfer_lib.crossfade(chunks, bounds, 100), 5.0)
 
 
+def test_chunk_bounds_merges_a_last_chunk_too_short_for_the_network():
+    # The last chunk (80, 90) has 10 frames: more than the overlap, fewer than 11.
+    assert transfer_lib.chunk_bounds(90, 45, 5) == [(0, 45), (40, 85), (80, 90)]
+    assert transfer_lib.chunk_bounds(90, 45, 5, min_frames=11) == [(0, 45), (40, 90)]
+    for n in range(46, 200):
+        bounds = transfer_lib.chunk_bounds(n, 45, 5, min_frames=11)
+        assert bounds[0][0] == 0 and bounds[-1][1] == n
+        assert all(stop - start >= 11 for start, stop in bounds)
+        assert all(b[0] < a[1] < b[1] for a, b in zip(bounds, bounds[1:]))
+
+
+def test_shared_cache_reuses_compiled_code_and_gives_the_same_results():
+    """A sweep's cells share one TransferCache: another pair or alpha must not recompile
+    (same shapes), and must give exactly what a fresh transfer gives."""
+    content_a, content_b = harmonic_tone(220, 1.0), harmonic_tone(262, 1.0, decay=2.0)
+    style = harmonic_tone(330, 1.2, decay=1.5)
+    cells = [(content_a, 1e-2), (content_b, 1e-2), (content_a, 10.0)]
+    cache = transfer_lib.TransferCache()
+    shared = [transfer_lib.transfer(c, style, resolve_config("ulyanov", content_weight=a, **SMALL),
+                                    cache=cache) for c, a in cells]
+    assert cache.n_traces == 1
+    assert len(cache.griffin_lim_blocks) == 1  # 8 iterations: one compiled block.
+    for (c, a), res in zip(cells, shared):
+        fresh = transfer_lib.transfer(c, style, resolve_config("ulyanov", content_weight=a, **SMALL))
+        assert res.record["final_loss"] == pytest.approx(fresh.record["final_loss"], rel=1e-5)
+        np.testing.assert_allclose(res.audio, fresh.audio, atol=1e-4)
+    assert shared[0].record["final_loss"] != pytest.approx(shared[2].record["final_loss"])
+
+
+def test_chunks_of_one_transfer_share_one_compilation():
+    cfg = resolve_config("ulyanov", max_chunk_s=1.0, chunk_overlap_s=0.25, **SMALL)
+    cache = transfer_lib.TransferCache()
+    res = transfer_lib.transfer(harmonic_tone(220, 3.4), harmonic_tone(330, 0.8), cfg, cache=cache)
+    lengths = {c["frames"][1] - c["frames"][0] for c in res.record["chunks"]}
+    assert len(res.record["chunks"]) >= 3
+    assert cache.n_traces == len(lengths) < len(res.record["chunks"])
+
+
+def test_cache_keeps_only_the_most_recent_networks():
+    cache = transfer_lib.TransferCache(max_networks=1)
+    content, style = harmonic_tone(220, 1.0), harmonic_tone(330, 1.0)
+    for n in (16, 32, 16):
+        transfer_lib.transfer(content, style, resolve_config("ulyanov", **dict(SMALL, n_filters=n)),
+                              cache=cache)
+    assert cache.n_traces == 1  # Only the last network (16 filters, rebuilt) is kept.
+
+
 def test_too_short_and_silent_inputs_are_rejected():
     cfg = resolve_config("ulyanov", **SMALL)
     with pytest.raises(audio.AudioInputError, match="too short"):
