@@ -114,11 +114,39 @@ def model_errors():
     return (audio.AudioInputError, ConfigError, VGGWeightsError, VGGishLoadError)
 
 
+def script_main(body, errors=(), tensorflow=True):
+    """The absl `main` of a script whose work is body() -> exit code.
+
+    Refuses extra positional arguments, hides TensorFlow's C++ start-up chatter (when
+    the script uses TensorFlow) and turns user errors (bad audio, settings, manifests,
+    models that cannot be loaded, and `errors`) into one line 'error: ...' and exit
+    code 2, without a traceback.
+    """
+
+    def main(argv):
+        if len(argv) > 1:
+            print(f"error: unexpected arguments {argv[1:]}", file=sys.stderr)
+            return EXIT_USER_ERROR
+        from neural_style_audio.evaluation import ManifestError
+        user_errors = (UsageError, ManifestError, audio.AudioInputError, ConfigError,
+                       *errors)
+        if tensorflow:
+            import_tensorflow_quietly()
+            user_errors += model_errors()
+        try:
+            return body()
+        except user_errors as err:
+            print(f"error: {err}", file=sys.stderr)
+            return EXIT_USER_ERROR
+
+    return main
+
+
 def run_transfer_command(flag_values):
     """Runs every pair; returns the process exit code."""
     import_tensorflow_quietly()
     from neural_style_audio.models import required_samples
-    from neural_style_audio.pipeline import transfer, write_outputs
+    from neural_style_audio.pipeline import TransferCache, transfer, write_outputs
     try:
         config = config_from_flags(flag_values)
         pairs = plan_pairs(flag_values)
@@ -129,12 +157,12 @@ def run_transfer_command(flag_values):
     except (audio.AudioInputError, ConfigError, UsageError) as err:
         print(f"error: {err}", file=sys.stderr)
         return EXIT_USER_ERROR
-    failures = 0
+    failures, cache = 0, TransferCache()
     for i, (content, style, out) in enumerate(pairs):
         label = f"[{i + 1}/{len(pairs)}] " if len(pairs) > 1 else ""
         print(f"{label}{content} + style of {style}", file=sys.stderr)
         try:
-            result = transfer(content, style, config)
+            result = transfer(content, style, config, cache=cache)
         except model_errors() as err:
             print(f"error: {err}", file=sys.stderr)
             failures += 1

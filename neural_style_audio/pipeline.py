@@ -45,6 +45,7 @@ class TransferCache:
     def __init__(self, max_networks=2):
         self.max_networks = max_networks
         self._networks = collections.OrderedDict()  # key -> (network, CompileCache).
+        self._dropped_traces = 0
         self.griffin_lim_blocks = {}
 
     def network(self, net_cfg, in_channels, seed, scale):
@@ -54,14 +55,15 @@ class TransferCache:
             self._networks[key] = (models.build_network(net_cfg, in_channels, seed, scale=scale),
                                    optimize.CompileCache())
             while len(self._networks) > self.max_networks:
-                self._networks.popitem(last=False)
+                _, (_, dropped) = self._networks.popitem(last=False)
+                self._dropped_traces += dropped.n_traces
         self._networks.move_to_end(key)
         return self._networks[key]
 
     @property
     def n_traces(self):
-        """Value-and-gradient compilations made for the networks still kept."""
-        return sum(compiled.n_traces for _, compiled in self._networks.values())
+        """Value-and-gradient compilations made through this cache so far."""
+        return self._dropped_traces + sum(c.n_traces for _, c in self._networks.values())
 
 
 def environment():

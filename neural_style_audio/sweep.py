@@ -19,8 +19,7 @@ from pathlib import Path
 
 import numpy as np
 
-from neural_style_audio import audio, config as config_lib, evaluation, models
-from neural_style_audio.pipeline import TransferCache, transfer, write_outputs
+from neural_style_audio import audio, config as config_lib, evaluation
 
 CELLS_DIR = "cells"
 CELL_RESULT_NAME = "cell.json"
@@ -42,6 +41,7 @@ class SweepResult:
     n_computed: int  # Cells run now.
     n_resumed: int  # Cells read back from an earlier run.
     metric_names: list  # Metrics computed per cell.
+    compilations: int = 0  # Value-and-gradient compilations, shared by cells of equal shapes.
 
 
 def _field_types():
@@ -195,6 +195,7 @@ def _reusable_cell(path, config_dict, pair_names, metric_names, overwrite):
 
 
 def _min_samples(config):
+    from neural_style_audio import models  # TensorFlow: imported when a sweep runs.
     return max(models.required_samples(config), evaluation.MIN_EVAL_SAMPLES)
 
 
@@ -226,6 +227,7 @@ def run_sweep(grid, pairs, output_dir, preset="ulyanov", overrides=None, metric_
       AudioInputError: a clip is bad or too short for some cell (before any run).
     """
     from tqdm import tqdm
+    from neural_style_audio.pipeline import TransferCache, transfer, write_outputs
     log = log or (lambda message: print(message, file=sys.stderr))
     output_dir = Path(output_dir)
     has_target = all(p.target is not None for p in pairs)
@@ -292,7 +294,8 @@ def run_sweep(grid, pairs, output_dir, preset="ulyanov", overrides=None, metric_
         n_computed += 1
     paths = write_sweep_table(rows, grid, metric_names, output_dir, plot_metric)
     return SweepResult(rows=rows, paths=paths, n_computed=n_computed,
-                       n_resumed=len(planned) - n_computed, metric_names=list(metric_names))
+                       n_resumed=len(planned) - n_computed, metric_names=list(metric_names),
+                       compilations=shared.n_traces)
 
 
 def table_columns(grid, metric_names):

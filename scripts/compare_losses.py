@@ -20,7 +20,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 from absl import app, flags  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from neural_style_audio import audio, evaluation  # noqa: E402
+from neural_style_audio import cli, evaluation  # noqa: E402
 from neural_style_audio.config import ConfigError, resolve_config  # noqa: E402
 
 flags.DEFINE_string("manifest", None, "Manifest of content/style(/target) triplets.")
@@ -57,31 +57,24 @@ def method_configs():
     return {m: configs[m] for m in FLAGS.methods}
 
 
-def main(argv):
-    del argv
-    from neural_style_audio.cli import model_errors
+def run():
     if not FLAGS.manifest:
-        print("error: give --manifest (e.g. from scripts/make_pairs.py)", file=sys.stderr)
-        return 2
+        raise cli.UsageError("give --manifest (e.g. from scripts/make_pairs.py)")
     out = Path(FLAGS.output_dir)
-    try:
-        configs = method_configs()
-        items = evaluation.load_manifest(FLAGS.manifest)[:FLAGS.max_items]
-        rows = []
-        for k, (method, config) in enumerate(configs.items()):
-            print(f"[{method}] {len(items)} items", file=sys.stderr)
-            run_dir = out / "runs" / method
-            evaluation.run_manifest(items, config, run_dir, plot=False)
-            done = evaluation.load_manifest(run_dir / evaluation.MANIFEST_NAME,
-                                            ("content", "style", "output"))
-            for row in evaluation.evaluate_items(done, progress=True):
-                if row["system"] == "output":
-                    rows.append(dict(row, system=method))
-                elif k == 0:
-                    rows.append(row)  # The copy baselines once.
-    except (evaluation.ManifestError, ConfigError) + model_errors() as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    configs = method_configs()
+    items = evaluation.load_manifest(FLAGS.manifest)[:FLAGS.max_items]
+    rows = []
+    for k, (method, config) in enumerate(configs.items()):
+        print(f"[{method}] {len(items)} items", file=sys.stderr)
+        run_dir = out / "runs" / method
+        evaluation.run_manifest(items, config, run_dir, plot=False)
+        done = evaluation.load_manifest(run_dir / evaluation.MANIFEST_NAME,
+                                        ("content", "style", "output"))
+        for row in evaluation.evaluate_items(done, progress=True):
+            if row["system"] == "output":
+                rows.append(dict(row, system=method))
+            elif k == 0:
+                rows.append(row)  # The copy baselines once.
     systems = list(configs) + ["copy_content", "copy_style"]
     paths = evaluation.write_evaluation(rows, out, stem="comparison", systems=systems,
                                         title="Content-loss comparison")
@@ -90,4 +83,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(lambda argv: sys.exit(main(argv)))
+    app.run(cli.script_main(run))

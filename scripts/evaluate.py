@@ -17,12 +17,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # Keep TF's start-up chatter
 from absl import app, flags  # noqa: E402
 
 try:
-    from neural_style_audio import audio, evaluation, metrics  # noqa: E402
+    from neural_style_audio import cli, evaluation, metrics  # noqa: E402
 except ImportError:  # Run from a checkout without `pip install -e .`.
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from neural_style_audio import audio, evaluation, metrics  # noqa: E402
-
-EXIT_USER_ERROR = 2
+    from neural_style_audio import cli, evaluation, metrics  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("manifest", None, "Manifest JSON whose items have content, style, output "
@@ -57,16 +55,9 @@ def plan_items():
     return [item], output.parent / evaluation.EVALUATION_STEM
 
 
-def main(argv):
-    if len(argv) > 1:
-        print(f"error: unexpected arguments {argv[1:]}", file=sys.stderr)
-        return EXIT_USER_ERROR
-    try:
-        items, default_dir = plan_items()
-        rows = evaluation.evaluate_items(items, FLAGS.sr, FLAGS.monophonic, FLAGS.progress)
-    except (evaluation.ManifestError, audio.AudioInputError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_USER_ERROR
+def run():
+    items, default_dir = plan_items()
+    rows = evaluation.evaluate_items(items, FLAGS.sr, FLAGS.monophonic, FLAGS.progress)
     paths = evaluation.write_evaluation(rows, FLAGS.output_dir or default_dir, plot=FLAGS.plot)
     print(evaluation.summary_table(evaluation.summarize(rows)))
     print("wrote " + ", ".join(str(p) for p in paths.values()), file=sys.stderr)
@@ -74,4 +65,4 @@ def main(argv):
 
 
 if __name__ == "__main__":
-    app.run(main)
+    app.run(cli.script_main(run, tensorflow=False))

@@ -15,12 +15,10 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # Keep TF's start-up chatter
 from absl import app, flags  # noqa: E402
 
 try:
-    from neural_style_audio import audio, evaluation, report  # noqa: E402
+    from neural_style_audio import cli, evaluation, report  # noqa: E402
 except ImportError:  # Run from a checkout without `pip install -e .`.
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from neural_style_audio import audio, evaluation, report  # noqa: E402
-
-EXIT_USER_ERROR = 2
+    from neural_style_audio import cli, evaluation, report  # noqa: E402
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("manifest", None, "Manifest JSON with content, style, output (and "
@@ -32,27 +30,19 @@ flags.DEFINE_string("title", None, "Page title.")
 flags.DEFINE_bool("progress", True, "Show a progress bar over items.")
 
 
-def main(argv):
-    if len(argv) > 1:
-        print(f"error: unexpected arguments {argv[1:]}", file=sys.stderr)
-        return EXIT_USER_ERROR
+def run():
     if not FLAGS.manifest:
-        print("error: give --manifest", file=sys.stderr)
-        return EXIT_USER_ERROR
+        raise cli.UsageError("give --manifest")
     csv_path = FLAGS.evaluation
     if csv_path is None:
         default = (Path(FLAGS.manifest).parent / evaluation.EVALUATION_STEM
                    / f"{evaluation.EVALUATION_STEM}.csv")
         csv_path = default if default.is_file() else None
-    try:
-        path = report.build_report(FLAGS.manifest, csv_path, FLAGS.output, FLAGS.title,
-                                   progress=FLAGS.progress)
-    except (evaluation.ManifestError, audio.AudioInputError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_USER_ERROR
+    path = report.build_report(FLAGS.manifest, csv_path, FLAGS.output, FLAGS.title,
+                               progress=FLAGS.progress)
     print(f"wrote {path}", file=sys.stderr)
     return 0
 
 
 if __name__ == "__main__":
-    app.run(main)
+    app.run(cli.script_main(run, tensorflow=False))

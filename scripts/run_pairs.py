@@ -16,14 +16,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # Keep TF's start-up chatter
 from absl import app, flags  # noqa: E402
 
 try:
-    from neural_style_audio import audio, evaluation  # noqa: E402
+    from neural_style_audio import evaluation  # noqa: E402
 except ImportError:  # Run from a checkout without `pip install -e .`.
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from neural_style_audio import audio, evaluation  # noqa: E402
-from neural_style_audio.config import ConfigError  # noqa: E402
+    from neural_style_audio import evaluation  # noqa: E402
+from neural_style_audio import cli  # noqa: E402
 from neural_style_audio.flags import config_from_flags, define_transfer_flags  # noqa: E402
-
-EXIT_USER_ERROR = 2
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("manifest", None, "Manifest JSON of content/style(/target) triplets.")
@@ -34,29 +32,21 @@ flags.DEFINE_bool("overwrite", False, "Redo items already done, even with other 
 define_transfer_flags(FLAGS)
 
 
-def main(argv):
-    if len(argv) > 1:
-        print(f"error: unexpected arguments {argv[1:]}", file=sys.stderr)
-        return EXIT_USER_ERROR
+def run():
     if not FLAGS.manifest:
-        print("error: give --manifest (e.g. from scripts/make_pairs.py)", file=sys.stderr)
-        return EXIT_USER_ERROR
-    try:
-        # The bar over items is the progress shown unless --progress asks for the
-        # transfer's own bars too.
-        config = config_from_flags(FLAGS, progress=bool(FLAGS.progress))
-        items = evaluation.load_manifest(FLAGS.manifest)
-        output_dir = Path(FLAGS.output_dir or Path(FLAGS.manifest).parent / "runs" / FLAGS.preset)
-        entries, failures = evaluation.run_manifest(
-            items, config, output_dir, plot=FLAGS.plot,
-            progress=FLAGS.progress is not False, overwrite=FLAGS.overwrite)
-    except (evaluation.ManifestError, audio.AudioInputError, ConfigError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_USER_ERROR
+        raise cli.UsageError("give --manifest (e.g. from scripts/make_pairs.py)")
+    # The bar over items is the progress shown unless --progress asks for the
+    # transfer's own bars too.
+    config = config_from_flags(FLAGS, progress=bool(FLAGS.progress))
+    items = evaluation.load_manifest(FLAGS.manifest)
+    output_dir = Path(FLAGS.output_dir or Path(FLAGS.manifest).parent / "runs" / FLAGS.preset)
+    entries, failures = evaluation.run_manifest(
+        items, config, output_dir, plot=FLAGS.plot,
+        progress=FLAGS.progress is not False, overwrite=FLAGS.overwrite)
     print(f"{len(entries)}/{len(items)} items done; wrote "
           f"{output_dir / evaluation.MANIFEST_NAME}", file=sys.stderr)
-    return EXIT_USER_ERROR if failures else 0
+    return cli.EXIT_USER_ERROR if failures else 0
 
 
 if __name__ == "__main__":
-    app.run(main)
+    app.run(cli.script_main(run))

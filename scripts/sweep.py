@@ -19,14 +19,12 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # Keep TF's start-up chatter
 from absl import app, flags  # noqa: E402
 
 try:
-    from neural_style_audio import audio, evaluation  # noqa: E402
+    from neural_style_audio import evaluation  # noqa: E402
 except ImportError:  # Run from a checkout without `pip install -e .`.
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from neural_style_audio import audio, evaluation  # noqa: E402
+    from neural_style_audio import evaluation  # noqa: E402
 from neural_style_audio import cli, config as config_lib, sweep  # noqa: E402
 from neural_style_audio.flags import define_transfer_flags  # noqa: E402
-
-EXIT_USER_ERROR = 2
 
 FLAGS = flags.FLAGS
 flags.DEFINE_string("manifest", None, "Manifest JSON of content/style(/target) pairs.")
@@ -58,31 +56,24 @@ def plan_pairs():
     return sweep.pairs_from_paths(contents, styles, FLAGS.target)
 
 
-def main(argv):
-    if len(argv) > 1:
-        print(f"error: unexpected arguments {argv[1:]}", file=sys.stderr)
-        return EXIT_USER_ERROR
+def run():
     overrides = {name: FLAGS[name].value for name in config_lib.field_names()}
     # The bar over cells is the progress shown unless --progress asks for the
     # transfer's own bars too.
     overrides["progress"] = bool(FLAGS.progress)
-    try:
-        grid = sweep.parse_grid(FLAGS.grid)
-        result = sweep.run_sweep(
-            grid, plan_pairs(), FLAGS.output_dir, preset=FLAGS.preset, overrides=overrides,
-            metric_names=FLAGS.metrics, plot_metric=FLAGS.metric, monophonic=FLAGS.monophonic,
-            plot=FLAGS.plot, progress=FLAGS.progress is not False, overwrite=FLAGS.overwrite)
-    except (sweep.SweepError, evaluation.ManifestError, audio.AudioInputError,
-            cli.UsageError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return EXIT_USER_ERROR
+    grid = sweep.parse_grid(FLAGS.grid)
+    result = sweep.run_sweep(
+        grid, plan_pairs(), FLAGS.output_dir, preset=FLAGS.preset, overrides=overrides,
+        metric_names=FLAGS.metrics, plot_metric=FLAGS.metric, monophonic=FLAGS.monophonic,
+        plot=FLAGS.plot, progress=FLAGS.progress is not False, overwrite=FLAGS.overwrite)
     columns = sweep.table_columns(grid, result.metric_names)
     print(evaluation.text_table(result.rows, columns[1:],
                                 [evaluation.metric_heading(c) for c in columns[1:]]))
-    print(f"{result.n_computed} cells computed, {result.n_resumed} resumed; wrote "
+    print(f"{result.n_computed} cells computed ({result.compilations} compilations), "
+          f"{result.n_resumed} resumed; wrote "
           + ", ".join(str(p) for p in result.paths.values()), file=sys.stderr)
     return 0
 
 
 if __name__ == "__main__":
-    app.run(main)
+    app.run(cli.script_main(run, errors=(sweep.SweepError,)))

@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from neural_style_audio import evaluation, plots, sweep
+from neural_style_audio import evaluation, pipeline, plots, sweep
 from conftest import SR, harmonic_tone
 
 TINY = dict(iterations=2, griffin_lim_iters=2, progress=False)
@@ -63,7 +63,7 @@ def test_2x2_sweep_writes_table_heatmaps_audio_and_resumes(tmp_path, pair, monke
     kwargs = dict(overrides=TINY, metric_names=names, plot_metric="log_spectral_distance",
                   plot=False, progress=False)
     first = sweep.run_sweep(grid, pair, out, **kwargs)
-    assert (first.n_computed, first.n_resumed) == (4, 0)
+    assert (first.n_computed, first.n_resumed, first.compilations) == (4, 0, 4)
     rows = evaluation.read_csv(out / "sweep.csv")
     assert [(r["n_filters"], r["filter_width"]) for r in rows] == [
         (16, 3), (16, 5), (32, 3), (32, 5)]
@@ -79,7 +79,7 @@ def test_2x2_sweep_writes_table_heatmaps_audio_and_resumes(tmp_path, pair, monke
         assert (out / png).read_bytes()[:4] == b"\x89PNG"
 
     calls = []
-    monkeypatch.setattr(sweep, "transfer", lambda *a, **k: calls.append(a))
+    monkeypatch.setattr(pipeline, "transfer", lambda *a, **k: calls.append(a))
     mtimes = {p: p.stat().st_mtime_ns for p in out.glob("cells/*/*")}
     second = sweep.run_sweep(grid, pair, out, **kwargs)
     assert (second.n_computed, second.n_resumed, calls) == (0, 4, [])
@@ -89,6 +89,15 @@ def test_2x2_sweep_writes_table_heatmaps_audio_and_resumes(tmp_path, pair, monke
     # Other shared settings: refused before anything runs, not silently mixed.
     with pytest.raises(sweep.SweepError, match="iterations 2 -> 3"):
         sweep.run_sweep(grid, pair, out, **dict(kwargs, overrides=dict(TINY, iterations=3)))
+
+
+def test_cells_sharing_a_network_and_shapes_compile_once(tmp_path, pair):
+    grid = sweep.parse_grid(["content_weight=0.01,1.0", "optimizer=lbfgs,adam"])
+    result = sweep.run_sweep(grid, pair, tmp_path, overrides=TINY,
+                             metric_names=["chroma_similarity"], plot=False, progress=False)
+    assert result.n_computed == 4 and result.compilations == 1
+    losses = [r["final_loss"] for r in result.rows]
+    assert len(set(losses)) == 4  # The shared compiled code saw each cell's own weight.
 
 
 def test_metric_choice_errors(pair):
