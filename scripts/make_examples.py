@@ -12,11 +12,8 @@ from pathlib import Path
 from absl import app, flags
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
-try:
-    from neural_style_audio import audio, synth
-except ImportError:  # Run from a checkout without `pip install -e .`.
-    sys.path.insert(0, str(REPO_ROOT))
-    from neural_style_audio import audio, synth
+sys.path.insert(0, str(REPO_ROOT))
+from neural_style_audio import audio, synth
 
 DEFAULT_OUTPUT_DIR = REPO_ROOT / "neural_style_audio" / "data" / "examples"
 DURATION_S = 4.0

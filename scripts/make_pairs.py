@@ -16,11 +16,8 @@ from pathlib import Path
 import numpy as np
 from absl import app, flags
 
-try:
-    from neural_style_audio import audio, synth
-except ImportError:  # Run from a checkout without `pip install -e .`.
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from neural_style_audio import audio, synth
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from neural_style_audio import audio, synth
 
 MANIFEST_NAME = "manifest.json"
 CLIPS_DIR = "clips"

@@ -18,11 +18,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # Keep TF's start-up chatter
 
 from absl import app, flags  # noqa: E402
 
-try:
-    from neural_style_audio import evaluation  # noqa: E402
-except ImportError:  # Run from a checkout without `pip install -e .`.
-    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-    from neural_style_audio import evaluation  # noqa: E402
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from neural_style_audio import evaluation  # noqa: E402
 from neural_style_audio import cli, config as config_lib, sweep  # noqa: E402
 from neural_style_audio.flags import define_transfer_flags  # noqa: E402
 

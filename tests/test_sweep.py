@@ -118,3 +118,29 @@ def test_grid_figure_line_and_heatmaps(tmp_path, shape):
     values.flat[0] = np.nan  # A failed cell is drawn grey, not an error.
     plots.grid_figure(axes, values, "final_loss ↓", tmp_path / "g.png")
     assert (tmp_path / "g.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.slow
+def test_sweep_script_end_to_end_and_user_errors(tmp_path, pair):
+    import subprocess
+    import sys
+    from pathlib import Path
+    script = Path(__file__).resolve().parents[1] / "scripts" / "sweep.py"
+    common = [sys.executable, str(script), f"--content={pair[0].content}",
+              f"--style={pair[0].style}", "--n_filters=16", "--iterations=2",
+              "--griffin_lim_iters=2", "--metrics=chroma_similarity", "--metric=final_loss",
+              "--noplot", "--noprogress"]
+    out = tmp_path / "out"
+    proc = subprocess.run(common + ["--grid=content_weight=0.01,1", f"--output_dir={out}"],
+                          capture_output=True, text=True, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "2 cells computed (1 compilations)" in proc.stderr
+    assert "cuInit" not in proc.stderr and "cuda drivers" not in proc.stderr  # Quiet start-up.
+    rows = evaluation.read_csv(out / "sweep.csv")
+    assert [r["content_weight"] for r in rows] == [0.01, 1.0]
+    assert (out / "sweep_final_loss.png").is_file()
+    bad = subprocess.run(common + ["--grid=n_filters=abc", f"--output_dir={out}"],
+                         capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    assert bad.stderr.strip().splitlines()[-1] == \
+        "error: --grid n_filters: 'abc' is not a valid int"
