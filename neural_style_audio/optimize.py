@@ -1,7 +1,9 @@
 """Optimisation of the input spectrogram: scipy L-BFGS-B or Keras optimisers.
 
-Both paths share one XLA-compiled value-and-gradient function. A non-finite loss
-stops the optimisation and the best finite iterate seen so far is returned.
+Both paths share one XLA-compiled value-and-gradient function; a CompileCache shares
+it between optimisations too (other pairs, chunks, loss weights, optimisers with the
+same shapes). A non-finite loss stops the optimisation and the best finite iterate seen
+so far is returned.
 """
 import dataclasses
 import time
