@@ -66,7 +66,8 @@ def run():
     columns = sweep.table_columns(grid, result.metric_names)
     print(evaluation.text_table(result.rows, columns[1:],
                                 [evaluation.metric_heading(c) for c in columns[1:]]))
-    print(f"{result.n_computed} cells computed ({result.compilations} compilations), "
+    plural = "" if result.compilations == 1 else "s"
+    print(f"{result.n_computed} cells computed ({result.compilations} compilation{plural}), "
           f"{result.n_resumed} resumed; wrote "
           + ", ".join(str(p) for p in result.paths.values()), file=sys.stderr)
     return 0

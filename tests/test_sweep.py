@@ -134,7 +134,7 @@ def test_sweep_script_end_to_end_and_user_errors(tmp_path, pair):
     proc = subprocess.run(common + ["--grid=content_weight=0.01,1", f"--output_dir={out}"],
                           capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    assert "2 cells computed (1 compilations)" in proc.stderr
+    assert "2 cells computed (1 compilation)" in proc.stderr
     assert "cuInit" not in proc.stderr and "cuda drivers" not in proc.stderr  # Quiet start-up.
     rows = evaluation.read_csv(out / "sweep.csv")
     assert [r["content_weight"] for r in rows] == [0.01, 1.0]
