@@ -33,6 +33,11 @@ class FeatureConfig:
     fmin: float = 0.0
     fmax: float = 0.0  # 0 means sr / 2.
 
+    @property
+    def n_channels(self):
+        """Number of feature channels (the network's input channels)."""
+        return {"stft": self.n_fft // 2 + 1, "mel": self.n_mels, "mfcc": self.n_mfcc}[self.feature]
+
 
 @dataclass(frozen=True)
 class NetworkConfig:
@@ -174,11 +179,6 @@ def resolve_config(preset="ulyanov", **overrides):
     return config
 
 
-def features_channels(f):
-    """Channels of a FeatureConfig's features (mirrors features.n_channels, no TF import)."""
-    return {"stft": f.n_fft // 2 + 1, "mel": f.n_mels, "mfcc": f.n_mfcc}.get(f.feature, 0)
-
-
 def _check(condition, message):
     if not condition:
         raise ConfigError(message)
@@ -212,7 +212,7 @@ def validate(config):
     _check(l.content_loss != "perceptual" or n.network == "shallow",
            "--content_loss perceptual is for the shallow network (vgg19 has its own content layer)")
     _check(bool(l.perceptual_layers.strip(",")), "--perceptual_layers is empty")
-    _check(n.network != "vgg19" or features_channels(f) >= 16,
+    _check(n.network != "vgg19" or f.n_channels >= 16,
            "--network vgg19 needs at least 16 feature channels (e.g. --n_mfcc 40)")
     _check(o.optimizer in OPTIMIZERS, f"--optimizer must be one of {OPTIMIZERS}")
     _check(o.iterations >= 0, "--iterations must be >= 0")

@@ -295,9 +295,10 @@ def metric_columns(rows):
     return [m for m in METRIC_NAMES if m in present]
 
 
-def _finite(values):
+def finite_mean(values):
+    """Mean of the values that are neither None nor NaN; NaN if there are none."""
     values = [v for v in values if v is not None and not math.isnan(v)]
-    return values
+    return float(np.mean(values)) if values else float("nan")
 
 
 def summarize(rows, systems=SYSTEMS):
@@ -313,8 +314,7 @@ def summarize(rows, systems=SYSTEMS):
             continue
         entry = dict(system=system, n_items=len(selected))
         for metric in metric_columns(rows):
-            values = _finite(row.get(metric) for row in selected)
-            entry[metric] = float(np.mean(values)) if values else float("nan")
+            entry[metric] = finite_mean(row.get(metric) for row in selected)
         summary.append(entry)
     return summary
 
@@ -383,6 +383,15 @@ def best_systems(summary, metric):
     return {k for k, v in finite.items() if v == best}
 
 
+def best_cells(summary, metric_names):
+    """(row index, metric) of every cell holding the best value of its metric column."""
+    cells = set()
+    for metric in metric_names:
+        best = best_systems(summary, metric)
+        cells |= {(i, metric) for i, s in enumerate(summary) if s["system"] in best}
+    return cells
+
+
 def _md_escape(text):
     return str(text).replace("|", "\\|")
 
@@ -419,9 +428,7 @@ def summary_table(summary, markdown=False):
     headings = ["system", "n_items"] + [metric_heading(m) for m in metric_names]
     if not markdown:
         return text_table(summary, columns, headings)
-    bold = {(i, m) for m in metric_names for i, s in enumerate(summary)
-            if s["system"] in best_systems(summary, m)}
-    return markdown_table(summary, columns, headings, bold)
+    return markdown_table(summary, columns, headings, best_cells(summary, metric_names))
 
 
 def write_markdown(rows, summary, path, title="Objective evaluation"):
@@ -490,12 +497,12 @@ def settings_difference(old_config, new_config):
     return text + (f" and {len(changed) - 3} more" if len(changed) > 3 else "")
 
 
-def finished_record(json_path, config_dict, overwrite=False):
-    """The JSON record of a finished run if it can be reused, else None.
+def finished_record(json_path, config_dict, overwrite=False, error=ManifestError):
+    """The JSON record (with a 'config') of a finished run if it can be reused, else None.
 
     Raises:
-      ManifestError: the record exists but was made with other settings (and not
-        `overwrite`): reusing it would mix settings, replacing it would lose a result.
+      `error` (ManifestError): the record exists but was made with other settings (and
+        not `overwrite`): reusing it would mix settings, replacing it would lose a result.
     """
     json_path = Path(json_path)
     if overwrite or not json_path.is_file():
@@ -506,8 +513,8 @@ def finished_record(json_path, config_dict, overwrite=False):
         return None  # A broken record is redone.
     difference = settings_difference(record.get("config", {}), config_dict)
     if difference:
-        raise ManifestError(f"{json_path}: made with other settings ({difference}); "
-                            "use another --output_dir, or --overwrite")
+        raise error(f"{json_path}: made with other settings ({difference}); "
+                    "use another --output_dir, or --overwrite")
     return record
 
 

@@ -79,11 +79,6 @@ def mel_basis(sr, n_fft, n_mels, fmin=0.0, fmax=0.0):
                                fmax=fmax or None).astype(np.float32)
 
 
-def n_channels(cfg):
-    """Number of feature channels (the network's input channels) for a FeatureConfig."""
-    return {"stft": cfg.n_fft // 2 + 1, "mel": cfg.n_mels, "mfcc": cfg.n_mfcc}[cfg.feature]
-
-
 def magnitude_to_features(mag, cfg):
     """Maps a linear magnitude [T, n_fft/2+1] to the features of `cfg` [T, C].
 

@@ -125,7 +125,6 @@ class TransferObjective:
                  shared_style_targets=None):
         """Args as named; shared_style_targets: style_targets() computed once already."""
         self.network = network
-        self.cfg = loss_cfg
         self.feature_cfg = feature_cfg
         content_feats = tf.convert_to_tensor(content_feats, tf.float32)
         if shared_style_targets is None:

@@ -69,7 +69,6 @@ class TransferCache:
 def environment():
     """Library versions and the device the run used."""
     import librosa
-    import keras
     import scipy
     from neural_style_audio import __version__
     gpus = tf.config.list_physical_devices("GPU")
@@ -184,7 +183,7 @@ def transfer(content, style, config=None, progress=None, cache=None):
     timings["features_s"] = time.perf_counter() - t
 
     t = time.perf_counter()
-    network, compiled = cache.network(config.network, features.n_channels(fc), rc.seed,
+    network, compiled = cache.network(config.network, fc.n_channels, rc.seed,
                                       float(np.max(content_x)))
     timings["build_network_s"] = time.perf_counter() - t
 

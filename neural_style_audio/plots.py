@@ -6,6 +6,10 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
 
+def _spans_decades(values):
+    """Whether finite `values` are all positive and span more than 100x (log scale)."""
+    return bool(values.size) and bool(np.all(values > 0)) and values.max() / values.min() > 100
+
 
 def _spectrogram(ax, mag, sr, hop_length, title):
     from neural_style_audio import features  # Lazy: importing TF is slow.
@@ -126,8 +130,7 @@ def grid_figure(axes_values, values, title, path, max_panels=16):
         ax.set_xticklabels(labels[0])
         ax.set_xlabel(axes_values[0][0])
         ax.set_ylabel(title)
-        finite = values[np.isfinite(values)]
-        if finite.size and np.all(finite > 0) and finite.max() / finite.min() > 100:
+        if _spans_decades(values[np.isfinite(values)]):
             ax.set_yscale("log")
         ax.grid(True, alpha=0.3)
         ax.set_title(title)
@@ -142,7 +145,7 @@ def grid_figure(axes_values, values, title, path, max_panels=16):
                                       1.0 + 0.6 * len(labels[0]) * n_rows + 0.6))
     finite = values[np.isfinite(values)]
     norm = None
-    if finite.size and np.all(finite > 0) and finite.max() / finite.min() > 100:
+    if _spans_decades(finite):
         norm = colors.LogNorm(finite.min(), finite.max())
     elif finite.size:
         norm = colors.Normalize(finite.min(), finite.max())

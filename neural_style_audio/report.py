@@ -8,7 +8,6 @@ text from the manifest or the CSV is HTML-escaped.
 """
 import html
 import math
-import os
 from pathlib import Path
 from urllib.parse import quote
 
@@ -46,8 +45,7 @@ def _e(text):
 
 def href(path, page_dir):
     """A relative, URL-quoted, HTML-escaped link from `page_dir` to `path`."""
-    relative = Path(os.path.relpath(Path(path).resolve(), Path(page_dir).resolve()))
-    return _e(quote(relative.as_posix()))
+    return _e(quote(evaluation.relative_path(path, page_dir)))
 
 
 def _table(rows, columns, best=None):
@@ -61,11 +59,6 @@ def _table(rows, columns, best=None):
             cells.append(f"<td{attribute}>{_e(evaluation.format_value(row.get(column)))}</td>")
         body.append(f"<tr>{''.join(cells)}</tr>")
     return f"<table><tr>{head}</tr>{''.join(body)}</table>"
-
-
-def _best_cells(summary, metric_names):
-    return {(i, m) for m in metric_names for i, s in enumerate(summary)
-            if s["system"] in evaluation.best_systems(summary, m)}
 
 
 def _fields_text(item):
@@ -150,7 +143,7 @@ def build_report(manifest_path, evaluation_csv=None, output_path=None, title=Non
                   "copy_style = the content / style clip itself as the output. "
                   "↑ higher is better, ↓ lower is better; best in bold.</p>",
                   _table(summary, ["system", "n_items"] + metric_names,
-                         _best_cells(summary, metric_names))]
+                         evaluation.best_cells(summary, metric_names))]
         figure = evaluation_csv.with_suffix(".png")
         if figure.is_file():
             parts.append(f'<p><img src="{href(figure, page_dir)}" alt="metric distributions" '
@@ -174,7 +167,7 @@ def build_report(manifest_path, evaluation_csv=None, output_path=None, title=Non
             finite = [m for m in metric_names
                       if any(r.get(m) is not None and not math.isnan(r[m]) for r in item_rows)]
             parts.append(_table(item_rows, ["system"] + finite,
-                                _best_cells(item_rows, finite)))
+                                evaluation.best_cells(item_rows, finite)))
         elif rows:
             parts.append('<p class="missing">No metrics for this item in the CSV.</p>')
 

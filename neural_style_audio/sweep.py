@@ -12,8 +12,6 @@ sweep.md, with a heat-map (2+ axes) or line plot (1 axis) per plotted quantity.
 """
 import dataclasses
 import itertools
-import json
-import math
 import sys
 from pathlib import Path
 
@@ -162,30 +160,18 @@ def pairs_from_paths(contents, styles, target=None):
     return items
 
 
-def _mean(values):
-    values = [v for v in values if v is not None and not math.isnan(v)]
-    return float(np.mean(values)) if values else float("nan")
-
-
 def _cell_summary(cell, name, pair_results, metric_names):
     row = dict(cell=name, **cell, n_pairs=len(pair_results))
     for column in list(RUN_COLUMNS) + list(metric_names):
-        row[column] = _mean(r.get(column) for r in pair_results)
+        row[column] = evaluation.finite_mean(r.get(column) for r in pair_results)
     return row
 
 
 def _reusable_cell(path, config_dict, pair_names, metric_names, overwrite):
     """The stored result of a cell if it can be reused; raises SweepError on other settings."""
-    if overwrite or not path.is_file():
+    stored = evaluation.finished_record(path, config_dict, overwrite, error=SweepError)
+    if stored is None:
         return None
-    try:
-        stored = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    difference = evaluation.settings_difference(stored.get("config", {}), config_dict)
-    if difference:
-        raise SweepError(f"{path}: made with other settings ({difference}); "
-                         "use another --output_dir, or --overwrite")
     pairs = stored.get("pairs", [])
     if [p.get("pair") for p in pairs] != list(pair_names):
         return None  # Other pairs: the cell is redone.

@@ -24,6 +24,11 @@ class VGGWeightsError(ValueError):
     """The requested VGG-19 weights cannot be loaded; the message is one line."""
 
 
+def _first_line(err):
+    """An exception's first message line (at most 160 characters), or its type name."""
+    return str(err).splitlines()[0][:160] if str(err) else type(err).__name__
+
+
 def load_vgg19(weights="imagenet", seed=0):
     """VGG-19 convolutional base (no classifier) with the requested weights.
 
@@ -41,10 +46,9 @@ def load_vgg19(weights="imagenet", seed=0):
             return keras.applications.VGG19(include_top=False, weights="imagenet",
                                             input_shape=(None, None, 3))
         except Exception as err:  # Keras raises several kinds on a failed download.
-            detail = str(err).splitlines()[0][:160] if str(err) else type(err).__name__
             raise VGGWeightsError(
                 "could not get the ImageNet VGG-19 weights (download failed: "
-                f"{detail}); pass --vgg_weights PATH to a local "
+                f"{_first_line(err)}); pass --vgg_weights PATH to a local "
                 "vgg19_weights_tf_dim_ordering_tf_kernels_notop.h5, or --vgg_weights random"
             ) from None
     base = keras.applications.VGG19(include_top=False, weights=None, input_shape=(None, None, 3))
@@ -56,8 +60,8 @@ def load_vgg19(weights="imagenet", seed=0):
     try:
         base.load_weights(str(path))
     except Exception as err:
-        detail = str(err).splitlines()[0][:160] if str(err) else type(err).__name__
-        raise VGGWeightsError(f"{path}: not usable VGG-19 (no top) weights ({detail})") from None
+        raise VGGWeightsError(
+            f"{path}: not usable VGG-19 (no top) weights ({_first_line(err)})") from None
     return base
 
 
