@@ -42,4 +42,4 @@ def run():
 
 
 if __name__ == "__main__":
-    app.run(cli.script_main(run, tensorflow=False))
+    app.run(cli.script_main(run))  # Spectrograms use TensorFlow (features.spectrogram_db).
