@@ -31,6 +31,10 @@ setup(
         "matplotlib>=3.7,<4",
         "tqdm>=4.64,<5",
     ],
+    entry_points={"console_scripts": [
+        f"nsa-{name.replace('_', '-')}=neural_style_audio.cli.{name}:console_main"
+        for name in ("transfer", "make_pairs", "run_pairs", "evaluate", "sweep", "report",
+                     "compare_losses", "train_vggish_compact", "make_examples")]},
     extras_require={
         "test": ["pytest>=7.4,<10"],
         "pairs": ["pretty_midi>=0.2.10,<0.3"],

@@ -17,8 +17,8 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 import numpy as np  # noqa: E402
 from absl import app, flags  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from neural_style_audio import examples, pipeline  # noqa: E402
+from neural_style_audio import examples  # noqa: E402
+from neural_style_audio.methods import optimisation as pipeline  # noqa: E402
 from neural_style_audio.audio import load_audio  # noqa: E402
 from neural_style_audio.config import resolve_config  # noqa: E402
 

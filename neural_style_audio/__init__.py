@@ -11,11 +11,11 @@ def transfer(content, style, config=None, progress=None, cache=None):
     Pass one `pipeline.TransferCache()` as `cache` to a series of transfers to reuse
     their networks and compiled functions.
     """
-    from neural_style_audio.pipeline import transfer as _transfer
+    from neural_style_audio.methods.optimisation import transfer as _transfer
     return _transfer(content, style, config, progress, cache)
 
 
 def write_outputs(result, wav_path, plot=True):
     """Writes the WAV, JSON run record and PNG of a transfer (see pipeline.write_outputs)."""
-    from neural_style_audio.pipeline import write_outputs as _write
+    from neural_style_audio.outputs import write_outputs as _write
     return _write(result, wav_path, plot)

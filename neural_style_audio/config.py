@@ -7,13 +7,11 @@ can be applied with `apply_overrides`.
 import dataclasses
 from dataclasses import dataclass, field
 
-FEATURE_KINDS = ("stft", "mel", "mfcc")
 ACTIVATIONS = ("relu", "tanh")
 POOLINGS = ("none", "max", "avg")
 INITS = ("content", "noise", "zeros")
 OPTIMIZERS = ("lbfgs", "adam", "rmsprop", "sgd")
 PHASES = ("griffin_lim", "content")
-NETWORKS = ("shallow", "vgg19")
 CONTENT_LOSSES = ("l2", "perceptual")
 
 
@@ -21,76 +19,117 @@ class ConfigError(ValueError):
     """An invalid setting or combination of settings; the message is one line."""
 
 
+def registered(package):
+    """Lazy choices: the names registered in neural_style_audio.<package> (imported on use,
+    since the registries import TensorFlow)."""
+
+    def names():
+        import importlib
+        return importlib.import_module(f"neural_style_audio.{package}").names()
+
+    return names
+
+
+def choices_of(f):
+    """The allowed values of a dataclass field made by `setting`, or None."""
+    choices = f.metadata.get("choices")
+    return tuple(choices()) if callable(choices) else choices
+
+
+def setting(default, help, choices=None):  # noqa: A002 (the absl/argparse name)
+    """A dataclass field with its command-line help (and allowed values) beside it."""
+    metadata = dict(help=help)
+    if choices is not None:
+        metadata["choices"] = choices
+    return field(default=default, metadata=metadata)
+
+
 @dataclass(frozen=True)
 class FeatureConfig:
     """Time-frequency representation the optimisation works on."""
-    feature: str = "stft"  # stft: log1p|STFT|; mel: log1p(mel magnitude); mfcc.
-    sr: int = 22050
-    n_fft: int = 2048
-    hop_length: int = 512
-    n_mels: int = 128
-    n_mfcc: int = 40
-    fmin: float = 0.0
-    fmax: float = 0.0  # 0 means sr / 2.
+    feature: str = setting("stft", "Representation: stft (log1p |STFT|), mel (log1p mel "
+                           "magnitude) or mfcc.", choices=registered("representations"))
+    sr: int = setting(22050, "Processing sample rate (Hz).")
+    n_fft: int = setting(2048, "FFT size (samples).")
+    hop_length: int = setting(512, "STFT hop (samples).")
+    n_mels: int = setting(128, "Mel bands (mel, mfcc).")
+    n_mfcc: int = setting(40, "MFCC coefficients (mfcc).")
+    fmin: float = setting(0.0, "Lowest mel frequency (Hz).")
+    fmax: float = setting(0.0, "Highest mel frequency (Hz); 0 = sr/2.")
 
     @property
     def n_channels(self):
         """Number of feature channels (the network's input channels)."""
-        return {"stft": self.n_fft // 2 + 1, "mel": self.n_mels, "mfcc": self.n_mfcc}[self.feature]
+        from neural_style_audio import representations
+        return representations.get(self).n_channels
 
 
 @dataclass(frozen=True)
 class NetworkConfig:
     """Feature network: shallow random-weight convolution over time (frequency bins as
     channels), or VGG-19 on the spectrogram as an image."""
-    network: str = "shallow"
-    vgg_weights: str = "imagenet"  # vgg19 only: imagenet, a local .h5 file, or random.
-    n_layers: int = 1
-    n_filters: int = 4096
-    filter_width: int = 11
-    activation: str = "relu"
-    pooling: str = "none"
-    pool_size: int = 2
+    network: str = setting("shallow", "Feature network: shallow (random-weight convolution "
+                           "over time) or vgg19 (the spectrogram as an image).",
+                           choices=registered("networks"))
+    vgg_weights: str = setting("imagenet", "vgg19 only: imagenet (Keras download), a local "
+                               ".h5 weights file of the no-top model, or random.")
+    n_layers: int = setting(1, "Random convolution layers (1 or 2).")
+    n_filters: int = setting(4096, "Filters per layer.")
+    filter_width: int = setting(11, "Filter width (frames).")
+    activation: str = setting("relu", "Non-linearity.", choices=ACTIVATIONS)
+    pooling: str = setting("none", "Pooling over time after each layer.", choices=POOLINGS)
+    pool_size: int = setting(2, "Pooling window (frames).")
 
 
 @dataclass(frozen=True)
 class LossConfig:
-    """Weights of the loss terms (sums of squares, as in Ulyanov's code)."""
-    content_weight: float = 1e-2  # alpha.
-    content_loss: str = "l2"  # l2 on network activations, or perceptual (VGGish).
-    perceptual_model: str = "compact"  # compact | official:PATH | hub:HANDLE | random[:W].
-    perceptual_layers: str = "conv3/conv3_2,conv4/conv4_2"
-    style_weight: float = 1.0
-    energy_weight: float = 0.0  # Temporal energy envelope vs the content (Verma & Smith).
-    freq_envelope_weight: float = 0.0  # Average spectrum vs the style (Verma & Smith).
+    """Weights of the loss terms."""
+    content_weight: float = setting(1e-2, "Weight alpha of the content loss.")
+    content_loss: str = setting("l2", "Content loss: l2 on the network's activations, or "
+                                "perceptual (VGGish activations of the magnitude).",
+                                choices=CONTENT_LOSSES)
+    perceptual_model: str = setting("compact", "VGGish for --content_loss perceptual: "
+                                    "compact (shipped), official:PATH, hub:HANDLE or "
+                                    "random[:WIDTH].")
+    perceptual_layers: str = setting("conv3/conv3_2,conv4/conv4_2", "Comma-separated "
+                                     "VGGish layers of the perceptual loss.")
+    style_weight: float = setting(1.0, "Weight of the Gram style loss.")
+    energy_weight: float = setting(0.0, "Weight of the temporal energy-envelope loss "
+                                   "(vs the content; Verma & Smith).")
+    freq_envelope_weight: float = setting(0.0, "Weight of the frequency-envelope loss "
+                                          "(vs the style; Verma & Smith).")
 
 
 @dataclass(frozen=True)
 class OptimizerConfig:
     """How the input spectrogram is optimised."""
-    optimizer: str = "lbfgs"
-    iterations: int = 300
-    learning_rate: float = 0.01
-    init: str = "noise"
-    init_scale: float = 1e-3  # Std of the noise init (Ulyanov: 1e-3).
-    nonnegative: bool = True  # Keep log1p magnitudes >= 0 (stft, mel).
+    optimizer: str = setting("lbfgs", "lbfgs (scipy L-BFGS-B) or a Keras optimiser.",
+                             choices=OPTIMIZERS)
+    iterations: int = setting(300, "Optimisation iterations.")
+    learning_rate: float = setting(0.01, "Learning rate (adam, rmsprop, sgd).")
+    init: str = setting("noise", "Start from the content, seeded noise or zeros.",
+                        choices=INITS)
+    init_scale: float = setting(1e-3, "Std of the noise start (Ulyanov: 1e-3).")
+    nonnegative: bool = setting(True, "Keep log1p magnitudes >= 0 (stft, mel).")
 
 
 @dataclass(frozen=True)
 class PhaseConfig:
     """How a waveform is made from the optimised magnitude."""
-    phase: str = "griffin_lim"
-    griffin_lim_iters: int = 500
-    griffin_lim_momentum: float = 0.99
+    phase: str = setting("griffin_lim", "griffin_lim, or content (reuse the content "
+                         "clip's phase).", choices=PHASES)
+    griffin_lim_iters: int = setting(500, "Griffin-Lim iterations.")
+    griffin_lim_momentum: float = setting(0.99, "Fast Griffin-Lim momentum (0 = classic).")
 
 
 @dataclass(frozen=True)
 class RunConfig:
     """Run-level settings."""
-    seed: int = 0  # Network weights, noise init and Griffin-Lim phase.
-    max_chunk_s: float = 60.0  # Longer content is processed in cross-faded chunks.
-    chunk_overlap_s: float = 2.0
-    progress: bool = True
+    seed: int = setting(0, "Random seed (network weights, noise start, Griffin-Lim phase).")
+    max_chunk_s: float = setting(60.0, "Longer content is processed in cross-faded chunks "
+                                 "of this length (s).")
+    chunk_overlap_s: float = setting(2.0, "Overlap of the chunks (s).")
+    progress: bool = setting(True, "Show progress bars.")
 
 
 @dataclass(frozen=True)
@@ -132,17 +171,36 @@ PRESETS = {
                          init="content", phase="content"),
 }
 
-_GROUPS = ("features", "network", "loss", "optimizer", "phase", "run")
+GROUPS = ("features", "network", "loss", "optimizer", "phase", "run")
 
 
-def field_names():
-    """Maps every flat field name to its group name."""
+def group_class(group, config_class=None):
+    """The dataclass of one settings group of TransferConfig (or of `config_class`)."""
+    return (config_class or TransferConfig).__dataclass_fields__[group].default_factory
+
+
+def field_names(config_class=None, groups=GROUPS):
+    """Maps every flat field name to its group name.
+
+    Raises:
+      ValueError: two groups define the same field name (a flat flag could not say
+        which one it sets).
+    """
     names = {}
-    for group in _GROUPS:
-        group_cls = TransferConfig.__dataclass_fields__[group].default_factory
-        for f in dataclasses.fields(group_cls):
+    for group in groups:
+        for f in dataclasses.fields(group_class(group, config_class)):
+            if f.name in names:
+                raise ValueError(f"setting '{f.name}' is defined in both '{names[f.name]}' "
+                                 f"and '{group}'")
             names[f.name] = group
     return names
+
+
+def field_info(name):
+    """(group, dataclasses.Field) of a flat setting name."""
+    group = field_names()[name]
+    fields = {f.name: f for f in dataclasses.fields(group_class(group))}
+    return group, fields[name]
 
 
 def apply_overrides(config, overrides):
@@ -188,14 +246,16 @@ def validate(config):
     """Raises ConfigError naming the first invalid setting or combination."""
     f, n, l, o, p, r = (config.features, config.network, config.loss, config.optimizer,
                         config.phase, config.run)
-    _check(f.feature in FEATURE_KINDS, f"--feature must be one of {FEATURE_KINDS}")
+    from neural_style_audio import networks, representations  # Registries (TensorFlow).
+    _check(f.feature in representations.names(),
+           f"--feature must be one of {representations.names()}")
     _check(8000 <= f.sr <= 96000, "--sr must be between 8000 and 96000 Hz")
     _check(f.n_fft >= 16 and f.n_fft & (f.n_fft - 1) == 0, "--n_fft must be a power of 2 >= 16")
     _check(0 < f.hop_length <= f.n_fft, "--hop_length must be in (0, n_fft]")
     _check(f.n_mels > 0 and f.n_mels <= f.n_fft // 2 + 1, "--n_mels must be in [1, n_fft/2+1]")
     _check(0 < f.n_mfcc <= f.n_mels, "--n_mfcc must be in [1, n_mels]")
     _check(f.fmax == 0 or f.fmin < f.fmax <= f.sr / 2, "--fmax must be in (fmin, sr/2]")
-    _check(n.network in NETWORKS, f"--network must be one of {NETWORKS}")
+    _check(n.network in networks.names(), f"--network must be one of {networks.names()}")
     _check(n.n_layers in (1, 2), "--n_layers must be 1 or 2")
     _check(n.n_filters >= 1, "--n_filters must be >= 1")
     _check(n.filter_width >= 1, "--filter_width must be >= 1")
@@ -209,11 +269,9 @@ def validate(config):
     _check(l.content_loss in CONTENT_LOSSES, f"--content_loss must be one of {CONTENT_LOSSES}")
     _check(l.content_loss != "perceptual" or f.feature == "stft",
            "--content_loss perceptual needs --feature stft (a differentiable linear magnitude)")
-    _check(l.content_loss != "perceptual" or n.network == "shallow",
-           "--content_loss perceptual is for the shallow network (vgg19 has its own content layer)")
     _check(bool(l.perceptual_layers.strip(",")), "--perceptual_layers is empty")
-    _check(n.network != "vgg19" or f.n_channels >= 16,
-           "--network vgg19 needs at least 16 feature channels (e.g. --n_mfcc 40)")
+    problem = networks.spec(n.network).check(config)
+    _check(problem is None, problem)
     _check(o.optimizer in OPTIMIZERS, f"--optimizer must be one of {OPTIMIZERS}")
     _check(o.iterations >= 0, "--iterations must be >= 0")
     _check(o.learning_rate > 0, "--learning_rate must be > 0")

@@ -3,7 +3,7 @@ import numpy as np
 import tensorflow as tf
 from tqdm.auto import tqdm
 
-from neural_style_audio import features
+from neural_style_audio import spectral
 
 # Iterations compiled into one XLA call; the progress bar moves once per block.
 _BLOCK = 25
@@ -18,8 +18,8 @@ def _gl_block(n_fft, hop_length, length, n_iter, momentum):
     def block(mag, angles, rebuilt):
         for _ in tf.range(n_iter):
             prev = rebuilt
-            y = features.istft(mag * angles, n_fft, hop_length, length)
-            rebuilt = features.stft(y, n_fft, hop_length)
+            y = spectral.istft(mag * angles, n_fft, hop_length, length)
+            rebuilt = spectral.stft(y, n_fft, hop_length)
             angles = rebuilt - tf.cast(beta, tf.complex64) * prev
             angles = angles / tf.cast(tf.abs(angles) + _EPS, tf.complex64)
         return angles, rebuilt
@@ -65,7 +65,7 @@ def griffin_lim(mag, n_fft=2048, hop_length=512, n_iter=500, momentum=0.99, seed
             angles, rebuilt = blocks[key](mag_c, angles, rebuilt)
             done += n
             bar.update(n)
-    return features.istft(mag_c * angles, n_fft, hop_length, length).numpy()
+    return spectral.istft(mag_c * angles, n_fft, hop_length, length).numpy()
 
 
 def with_phase_of(mag, y_phase_source, n_fft=2048, hop_length=512, length=None):
@@ -73,12 +73,12 @@ def with_phase_of(mag, y_phase_source, n_fft=2048, hop_length=512, length=None):
 
     The source's frames are truncated or zero-padded (zero phase) to T.
     """
-    spec = features.stft(y_phase_source, n_fft, hop_length).numpy()
+    spec = spectral.stft(y_phase_source, n_fft, hop_length).numpy()
     t = mag.shape[0]
     phase = np.ones(mag.shape, np.complex64)
     n = min(t, spec.shape[0])
     phase[:n] = np.exp(1j * np.angle(spec[:n]))
     if length is None:
         length = (t - 1) * hop_length
-    return features.istft(tf.constant(mag * phase, tf.complex64), n_fft, hop_length, length).numpy()
+    return spectral.istft(tf.constant(mag * phase, tf.complex64), n_fft, hop_length, length).numpy()
 

@@ -10,68 +10,7 @@ transfer flags fix the settings shared by all cells. Writes <output_dir>/sweep.c
 sweep.md, sweep_final_loss.png, sweep_<metric>.png and the audio of every cell under
 <output_dir>/cells/<cell>/. Cells already done are read back, not recomputed.
 """
-import os
-import sys
-from pathlib import Path
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # Keep TF's start-up chatter quiet.
-
-from absl import app, flags  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from neural_style_audio import evaluation  # noqa: E402
-from neural_style_audio import cli, config as config_lib, sweep  # noqa: E402
-from neural_style_audio.flags import define_transfer_flags  # noqa: E402
-
-FLAGS = flags.FLAGS
-flags.DEFINE_string("manifest", None, "Manifest JSON of content/style(/target) pairs.")
-flags.DEFINE_multi_string("content", None, "Content clip(s), files or globs (instead of "
-                          "--manifest).")
-flags.DEFINE_multi_string("style", None, "Style clip(s), files or globs.")
-flags.DEFINE_string("target", None, "Ground truth of a single content/style pair.")
-flags.DEFINE_multi_string("grid", None, "A grid axis: name=value1,value2,... (repeat the "
-                          "flag for more axes).")
-flags.DEFINE_string("output_dir", "outputs/sweep", "Sweep directory.")
-flags.DEFINE_list("metrics", None, "Metrics per cell (default: all the pairs allow): "
-                  + ", ".join(evaluation.METRIC_NAMES))
-flags.DEFINE_string("metric", "chroma_similarity", "Metric plotted besides the final loss.")
-flags.DEFINE_bool("monophonic", True, "Include pitch_accuracy in the default metrics.")
-flags.DEFINE_bool("plot", True, "Write each transfer's PNG figure too.")
-flags.DEFINE_bool("overwrite", False, "Recompute cells already done, even with other settings.")
-define_transfer_flags(FLAGS)
-
-
-def plan_pairs():
-    if FLAGS.manifest:
-        if FLAGS.content or FLAGS.style or FLAGS.target:
-            raise cli.UsageError("give either --manifest or --content/--style")
-        return evaluation.load_manifest(FLAGS.manifest)
-    contents = cli.expand_inputs(FLAGS.content, "content")
-    styles = cli.expand_inputs(FLAGS.style, "style")
-    if not contents or not styles:
-        raise cli.UsageError("give --manifest, or --content and --style")
-    return sweep.pairs_from_paths(contents, styles, FLAGS.target)
-
-
-def run():
-    overrides = {name: FLAGS[name].value for name in config_lib.field_names()}
-    # The bar over cells is the progress shown unless --progress asks for the
-    # transfer's own bars too.
-    overrides["progress"] = bool(FLAGS.progress)
-    grid = sweep.parse_grid(FLAGS.grid)
-    result = sweep.run_sweep(
-        grid, plan_pairs(), FLAGS.output_dir, preset=FLAGS.preset, overrides=overrides,
-        metric_names=FLAGS.metrics, plot_metric=FLAGS.metric, monophonic=FLAGS.monophonic,
-        plot=FLAGS.plot, progress=FLAGS.progress is not False, overwrite=FLAGS.overwrite)
-    columns = sweep.table_columns(grid, result.metric_names)
-    print(evaluation.text_table(result.rows, columns[1:],
-                                [evaluation.metric_heading(c) for c in columns[1:]]))
-    plural = "" if result.compilations == 1 else "s"
-    print(f"{result.n_computed} cells computed ({result.compilations} compilation{plural}), "
-          f"{result.n_resumed} resumed; wrote "
-          + ", ".join(str(p) for p in result.paths.values()), file=sys.stderr)
-    return 0
-
+from neural_style_audio.cli.sweep import console_main
 
 if __name__ == "__main__":
-    app.run(cli.script_main(run, errors=(sweep.SweepError,)))
+    console_main()

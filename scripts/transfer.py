@@ -7,26 +7,7 @@
 
 Writes, per content/style pair, a WAV, a JSON run record and a PNG figure.
 """
-import os
-import sys
-from pathlib import Path
-
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # Keep TF's start-up chatter quiet.
-
-from absl import app, flags  # noqa: E402
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from neural_style_audio import cli  # noqa: E402
-
-cli.define_flags()
-
-
-def main(argv):
-    if len(argv) > 1:
-        print(f"error: unexpected arguments {argv[1:]} (use --content/--style)", file=sys.stderr)
-        sys.exit(cli.EXIT_USER_ERROR)
-    sys.exit(cli.run_transfer_command(flags.FLAGS))
-
+from neural_style_audio.cli.transfer import console_main
 
 if __name__ == "__main__":
-    app.run(main)
+    console_main()

@@ -15,7 +15,7 @@ needs_synth = pytest.mark.skipif(not synth.synth_available(),
 
 
 def median_f0(y, sr=SR):
-    from neural_style_audio import metrics
+    from neural_style_audio.evaluation import metrics
     f0, voiced = metrics.estimate_f0(y, sr)
     assert voiced.any()
     return float(np.nanmedian(f0[voiced]))

@@ -194,14 +194,15 @@ class PerceptualLoss:
     call = __call__
 
 
-def resolve_perceptual_model(spec):
+def resolve_perceptual_model(spec, seed=0):
     """Parses a perceptual-model spec and loads the model.
 
     Args:
       spec: "compact" (the packaged compact VGGish), "official:PATH" (PATH a
         vggish_model.ckpt file or its directory), "hub:HANDLE" (TF-Hub URL or
         local SavedModel directory), or "random[:WIDTH]" (untrained VGGish of
-        that width multiplier, default 0.25, for random-feature losses and tests).
+        that width multiplier, default 0.25, with He-normal weights drawn from
+        `seed`, for random-feature losses and tests).
 
     Returns:
       keras.Model or loading.HubVGGish, accepted by PerceptualLoss.
@@ -223,7 +224,10 @@ def resolve_perceptual_model(spec):
             width = -1.0
         if width <= 0:
             raise loading.VGGishLoadError(f"bad width in perceptual model spec {spec!r}")
-        return vggish_model.build_vggish(width_multiplier=width, name="vggish_random")
+        import keras
+        return vggish_model.build_vggish(
+            width_multiplier=width, name="vggish_random",
+            kernel_initializer=keras.initializers.HeNormal(seed=seed))
     raise loading.VGGishLoadError(
         f"unknown perceptual model spec {spec!r}: expected 'compact', 'official:PATH', "
         "'hub:HANDLE' or 'random[:WIDTH]'")

@@ -1,0 +1,37 @@
+"""Audio style transfer from the command line.
+
+    python scripts/transfer.py                       # bundled example -> outputs/
+    python scripts/transfer.py --content a.wav --style b.wav [--output c.wav]
+    python scripts/transfer.py --content 'melodies/*.wav' --style violin.wav --preset iitb
+    python scripts/transfer.py --flagfile my_settings.cfg
+
+Writes, per content/style pair, a WAV, a JSON run record and a PNG figure.
+"""
+import os
+import sys
+from pathlib import Path
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # Keep TF's start-up chatter quiet.
+
+from absl import app, flags  # noqa: E402
+
+from neural_style_audio import cli  # noqa: E402
+
+cli.define_flags()
+
+
+def main(argv):
+    if len(argv) > 1:
+        print(f"error: unexpected arguments {argv[1:]} (use --content/--style)", file=sys.stderr)
+        sys.exit(cli.EXIT_USER_ERROR)
+    sys.exit(cli.run_transfer_command(flags.FLAGS))
+
+
+def console_main():
+    """Entry point of `nsa-transfer` and scripts/transfer.py."""
+    cli.use_docstring_for_help(__doc__)
+    app.run(main)
+
+
+if __name__ == "__main__":
+    console_main()

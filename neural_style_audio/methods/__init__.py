@@ -1,0 +1,51 @@
+"""Registry of transfer methods.
+
+A method is one module that registers a function
+
+    transfer(content, style, config, progress=None, cache=None) -> TransferResult
+
+together with its settings dataclass (`config_class`). Today: `optimisation` (the
+optimisation of a spectrogram representation through a feature network, as in
+Ulyanov & Lebedev and the reports that build on it).
+"""
+import dataclasses
+from typing import Callable
+
+_REGISTRY = {}
+
+
+@dataclasses.dataclass(frozen=True)
+class Method:
+    """A registered method: its name, transfer function and settings dataclass."""
+    name: str
+    transfer: Callable
+    config_class: type
+
+
+def register(name, config_class):
+    """Decorator for a method's transfer function."""
+
+    def decorate(fn):
+        if name in _REGISTRY:
+            raise ValueError(f"method '{name}' is registered twice")
+        _REGISTRY[name] = Method(name, fn, config_class)
+        return fn
+
+    return decorate
+
+
+def names():
+    """Registered method names."""
+    return tuple(_REGISTRY)
+
+
+def get(name):
+    """The Method registered as `name` (KeyError naming the choices if unknown)."""
+    try:
+        return _REGISTRY[name]
+    except KeyError:
+        raise KeyError(f"unknown method '{name}' (choose from {', '.join(_REGISTRY)})") from None
+
+
+# Registration happens on import.
+from neural_style_audio.methods import optimisation  # noqa: E402,F401

@@ -1,0 +1,1 @@
+"""Training: one loop and dataset helpers for every model the package trains."""

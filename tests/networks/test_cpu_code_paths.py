@@ -1,0 +1,42 @@
+"""The network tests under both of TensorFlow's CPU code paths.
+
+TF picks oneDNN kernels by default on some CPUs (AVX-512) and its generic kernels on
+others, and the two differ at the edges (oneDNN's MaxPool aborts on an input shorter
+than its window; the generic kernel returns an empty tensor). Running the network,
+pooling and convolution tests in a subprocess with TF_ENABLE_ONEDNN_OPTS=0 and =1
+makes such a difference fail on any machine, not only on the CPU that takes that path.
+"""
+import os
+import subprocess
+import sys
+
+import pytest
+
+from conftest import REPO
+
+# Tests of everything that convolves or pools (networks, VGG-19, VGGish).
+NETWORK_TESTS = [
+    "tests/networks/test_random_conv.py",
+    "tests/networks/test_vgg19.py::test_vgg19_layers_and_shapes",
+    "tests/networks/test_vgg19.py::test_vgg19_refuses_input_smaller_than_its_pools",
+    "tests/vggish_loss/test_vggish_model.py::test_activations_match_direct_computation",
+    "tests/vggish_loss/test_vggish_model.py::test_width_multiplier_keeps_the_architecture",
+]
+
+_PROBE = ("from tensorflow.python.util import _pywrap_util_port as p; "
+          "print('onednn', p.IsMklEnabled())")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("onednn", ["0", "1"])
+def test_network_tests_pass_on_both_cpu_code_paths(onednn):
+    env = dict(os.environ, TF_ENABLE_ONEDNN_OPTS=onednn, TF_CPP_MIN_LOG_LEVEL="2")
+    probe = subprocess.run([sys.executable, "-c", _PROBE], env=env, capture_output=True,
+                           text=True, timeout=300)
+    # The setting really reaches TensorFlow in the subprocess.
+    assert f"onednn {onednn == '1'}" in probe.stdout, probe.stdout + probe.stderr
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *NETWORK_TESTS],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
+    assert " passed" in run.stdout and "failed" not in run.stdout
