@@ -25,6 +25,8 @@ class OptimizeResult:
     n_evaluations: int
     seconds: float
     message: str  # Why it stopped.
+    first_call_s: float = 0.0  # The first value-and-gradient call (includes compilation).
+    evaluation_s: float = 0.0  # All value-and-gradient calls together.
 
 
 class _NonFiniteLoss(Exception):
@@ -176,7 +178,16 @@ def optimize(objective, x0, cfg, lower=None, progress=True, desc="optimise", cac
     x0 = np.asarray(x0, dtype=np.float32)
     if lower is not None:
         x0 = np.maximum(x0, lower)
-    fn = (cache or CompileCache()).value_and_grad(objective, x0.shape)
+    compiled = (cache or CompileCache()).value_and_grad(objective, x0.shape)
+    call_times = []
+
+    def fn(x):
+        t = time.perf_counter()
+        terms, grad = compiled(x)
+        float(terms["total"])  # Waits for the computation.
+        call_times.append(time.perf_counter() - t)
+        return terms, grad
+
     tracker = _Tracker(cfg.iterations, progress, desc)
     start = time.perf_counter()
     try:
@@ -196,4 +207,6 @@ def optimize(objective, x0, cfg, lower=None, progress=True, desc="optimise", cac
         tracker.best_x, tracker.best_loss = x0, float("nan")
     return OptimizeResult(x=tracker.best_x, loss=tracker.best_loss, terms=tracker.best_terms,
                           history=tracker.history, n_evaluations=tracker.n_evaluations,
-                          seconds=time.perf_counter() - start, message=message)
+                          seconds=time.perf_counter() - start, message=message,
+                          first_call_s=call_times[0] if call_times else 0.0,
+                          evaluation_s=float(sum(call_times)))

@@ -9,6 +9,7 @@ exit code 2; nothing is written for a pair that failed.
 import glob
 import itertools
 import sys
+import time
 from pathlib import Path
 
 from absl import flags
@@ -21,16 +22,24 @@ from neural_style_audio.cli.quiet import import_tensorflow_quietly  # noqa: F401
 EXIT_USER_ERROR = 2
 
 
-def use_docstring_for_help(doc):
-    """Makes absl's --help show `doc` (the command module's docstring) as the usage text,
-    also when the command runs through a thin scripts/*.py wrapper or an entry point."""
+def use_docstring_for_help(doc, flag_names=(), flag_values=flags.FLAGS):
+    """Makes absl's --help show `doc` (the command module's docstring) as the usage text
+    and `flag_names` as the command's own flags, also when the command runs through a
+    thin scripts/*.py wrapper or an entry point (absl's --help lists the flags of the
+    __main__ module only; --helpfull lists every flag, grouped by module)."""
     main = sys.modules.get("__main__")
     if main is not None:
         main.__doc__ = doc
+    for name in flag_names:
+        flag_values.register_key_flag_for_module(sys.argv[0], flag_values[name])
 
 
 def define_flags(flag_values=flags.FLAGS):
-    """Defines the transfer command's flags: inputs, outputs and every setting."""
+    """Defines the transfer command's flags: inputs, outputs and every setting.
+
+    Returns:
+      The names of the flags defined.
+    """
     fv = dict(flag_values=flag_values)
     flags.DEFINE_multi_string("content", None, "Content clip(s): files or globs "
                               "(repeat the flag or comma-separate).", **fv)
@@ -41,7 +50,8 @@ def define_flags(flag_values=flags.FLAGS):
     flags.DEFINE_string("output_dir", "outputs", "Directory for outputs when --output is not "
                         "given; files are named <content>__<style>.wav/.json/.png.", **fv)
     flags.DEFINE_bool("plot", True, "Write the PNG figure beside the WAV.", **fv)
-    define_transfer_flags(flag_values)
+    own = ["content", "style", "output", "output_dir", "plot"]
+    return own + define_transfer_flags(flag_values)
 
 
 class UsageError(ValueError):
@@ -134,9 +144,37 @@ def script_main(body, errors=(), tensorflow=True):
     return main
 
 
-def run_transfer_command(flag_values):
-    """Runs every pair; returns the process exit code."""
+def timing_breakdown(timings, write_s=None, import_s=None):
+    """One line saying where a transfer's time went (from its record's timings)."""
+    parts = []
+    if import_s is not None:
+        parts.append(f"imports {import_s:.1f} s")
+    t = timings
+    parts += [f"load+analyse {t.get('load_s', 0) + t.get('features_s', 0):.1f} s",
+              f"network {t.get('build_network_s', 0):.1f} s"]
+    if "compile_s" in t:
+        parts.append(f"compile {t['compile_s']:.1f} s")
+        parts.append(f"optimise {t['optimise_s'] - t['compile_s']:.1f} s "
+                     f"({t['evaluations']} evaluations, {t['ms_per_evaluation']:.0f} ms each)")
+    else:
+        parts.append(f"optimise {t.get('optimise_s', 0):.1f} s")
+    parts += [f"inverse {t.get('invert_features_s', 0):.1f} s",
+              f"phase {t.get('phase_s', 0):.1f} s"]
+    if write_s is not None:
+        parts.append(f"write {write_s:.1f} s")
+    return "time: " + ", ".join(parts)
+
+
+def run_transfer_command(flag_values, started=None):
+    """Runs every pair; returns the process exit code.
+
+    Args:
+      flag_values: parsed absl flags.
+      started: time.perf_counter() when the command began (before its imports), to
+        report the import time.
+    """
     import_tensorflow_quietly()
+    import_s = time.perf_counter() - started if started is not None else None
     from neural_style_audio.networks import required_samples
     from neural_style_audio.methods.optimisation import TransferCache, transfer
     from neural_style_audio.outputs import write_outputs
@@ -160,10 +198,14 @@ def run_transfer_command(flag_values):
             print(f"error: {err}", file=sys.stderr)
             failures += 1
             continue
+        t_write = time.perf_counter()
         paths = write_outputs(result, out, plot=flag_values.plot)
+        write_s = time.perf_counter() - t_write
         rec = result.record
         print(f"{label}wrote {paths['wav']} ({rec['output_seconds']:.1f} s, final loss "
               f"{rec['final_loss']:.4g}, {rec['timings']['total_s']:.1f} s)", file=sys.stderr)
+        print(f"{label}{timing_breakdown(rec['timings'], write_s, import_s if i == 0 else None)}",
+              file=sys.stderr)
         for chunk in rec["chunks"]:
             if chunk["message"].startswith("stopped"):
                 print(f"warning: {chunk['message']}", file=sys.stderr)

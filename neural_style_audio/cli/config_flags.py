@@ -22,10 +22,7 @@ def flag_module(group):
 
 
 def _help(f, default):
-    text = f.metadata.get("help", f.name)
-    choices = config_lib.choices_of(f)
-    if choices:
-        text += f" One of: {', '.join(choices)}."
+    text = f.metadata.get("help", f.name)  # absl lists an enum's values itself.
     return f"{text} (default preset: {default})"
 
 

@@ -69,6 +69,8 @@ def main(argv):
         width_multiplier=FLAGS.width_multiplier, fc_units=FLAGS.fc_units or None,
         epochs=FLAGS.epochs, batch_size=FLAGS.batch_size,
         learning_rate=FLAGS.learning_rate, seed=FLAGS.seed)
+    import keras
+    keras.utils.set_random_seed(train_config.seed)  # Initialisers and dropout.
     command = "python scripts/train_vggish_compact.py " + " ".join(sys.argv[1:])
     result = train.train_compact(data_config, train_config, soundfont=soundfont,
                                  cache_dir=FLAGS.cache_dir or None,

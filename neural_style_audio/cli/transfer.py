@@ -9,7 +9,9 @@ Writes, per content/style pair, a WAV, a JSON run record and a PNG figure.
 """
 import os
 import sys
-from pathlib import Path
+import time
+
+_STARTED = time.perf_counter()  # Before the imports: the run reports their time.
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # Keep TF's start-up chatter quiet.
 
@@ -17,19 +19,19 @@ from absl import app, flags  # noqa: E402
 
 from neural_style_audio import cli  # noqa: E402
 
-cli.define_flags()
+_FLAG_NAMES = cli.define_flags()
 
 
 def main(argv):
     if len(argv) > 1:
         print(f"error: unexpected arguments {argv[1:]} (use --content/--style)", file=sys.stderr)
         sys.exit(cli.EXIT_USER_ERROR)
-    sys.exit(cli.run_transfer_command(flags.FLAGS))
+    sys.exit(cli.run_transfer_command(flags.FLAGS, started=_STARTED))
 
 
 def console_main():
     """Entry point of `nsa-transfer` and scripts/transfer.py."""
-    cli.use_docstring_for_help(__doc__)
+    cli.use_docstring_for_help(__doc__, _FLAG_NAMES)
     app.run(main)
 
 

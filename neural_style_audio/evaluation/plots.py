@@ -1,9 +1,18 @@
 """Figures: spectrograms of a transfer and its loss curve."""
 import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")  # Files only; never needs a display.
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
+# Figures are made with matplotlib.figure.Figure, not pyplot: saving to a file needs no
+# GUI backend, and importing this module leaves matplotlib's global backend alone.
+
+
+def _subplots(nrows=1, ncols=1, **kwargs):
+    """A (Figure, axes) pair like pyplot.subplots, without pyplot's global state."""
+    figsize = kwargs.pop("figsize", None)
+    kwargs.pop("constrained_layout", None)
+    fig = Figure(figsize=figsize, layout="constrained")
+    return fig, fig.subplots(nrows, ncols, **kwargs)
 
 
 def _spans_decades(values):
@@ -31,7 +40,7 @@ def transfer_figure(result, path):
     """
     cfg = result.record["config"]["features"]
     sr, hop = cfg["sr"], cfg["hop_length"]
-    fig, axes = plt.subplots(2, 2, figsize=(12, 7), constrained_layout=True)
+    fig, axes = _subplots(2, 2, figsize=(12, 7), constrained_layout=True)
     _spectrogram(axes[0, 0], result.content_magnitude, sr, hop, "content")
     _spectrogram(axes[0, 1], result.style_magnitude, sr, hop, "style")
     _spectrogram(axes[1, 0], result.magnitude, sr, hop, "output (optimised magnitude)")
@@ -45,7 +54,6 @@ def transfer_figure(result, path):
     ax.set_xlabel("iteration")
     ax.grid(True, alpha=0.3)
     fig.savefig(path, dpi=90, format="png")
-    plt.close(fig)
 
 
 def spectrogram_image(y, sr, path, title="", n_fft=2048, hop_length=512):
@@ -60,10 +68,9 @@ def spectrogram_image(y, sr, path, title="", n_fft=2048, hop_length=512):
     """
     import librosa  # Numpy STFT: the same display as spectral.magnitude without TF work.
     mag = np.abs(librosa.stft(np.asarray(y, np.float32), n_fft=n_fft, hop_length=hop_length)).T
-    fig, ax = plt.subplots(figsize=(4.2, 2.6), constrained_layout=True)
+    fig, ax = _subplots(figsize=(4.2, 2.6), constrained_layout=True)
     _spectrogram(ax, mag, sr, hop_length, title)
     fig.savefig(path, dpi=80, format="png")
-    plt.close(fig)
 
 
 def metric_distributions(rows, metric_names, systems, path, titles=None):
@@ -80,7 +87,7 @@ def metric_distributions(rows, metric_names, systems, path, titles=None):
     n = max(len(metric_names), 1)
     n_cols = min(n, 3)
     n_rows = -(-n // n_cols)
-    fig, axes = plt.subplots(n_rows, n_cols, figsize=(4.2 * n_cols, 3.4 * n_rows),
+    fig, axes = _subplots(n_rows, n_cols, figsize=(4.2 * n_cols, 3.4 * n_rows),
                              squeeze=False, constrained_layout=True)
     rng = np.random.default_rng(0)  # Jitter of the strip plot, reproducible.
     for ax, metric in zip(axes.flat, metric_names):
@@ -103,7 +110,6 @@ def metric_distributions(rows, metric_names, systems, path, titles=None):
     for ax in list(axes.flat)[len(metric_names):]:
         ax.axis("off")
     fig.savefig(path, dpi=90, format="png")
-    plt.close(fig)
 
 
 def grid_figure(axes_values, values, title, path, max_panels=16):
@@ -124,7 +130,7 @@ def grid_figure(axes_values, values, title, path, max_panels=16):
     values = np.asarray(values, dtype=float)
     labels = [[str(v) for v in vals] for _, vals in axes_values]
     if len(axes_values) == 1:
-        fig, ax = plt.subplots(figsize=(5.5, 3.6), constrained_layout=True)
+        fig, ax = _subplots(figsize=(5.5, 3.6), constrained_layout=True)
         ax.plot(np.arange(len(values)), values, "o-")
         ax.set_xticks(np.arange(len(values)))
         ax.set_xticklabels(labels[0])
@@ -135,12 +141,11 @@ def grid_figure(axes_values, values, title, path, max_panels=16):
         ax.grid(True, alpha=0.3)
         ax.set_title(title)
         fig.savefig(path, dpi=90, format="png")
-        plt.close(fig)
         return
     rest = list(itertools.product(*[range(len(v)) for _, v in axes_values[2:]]))[:max_panels]
     n_cols = min(len(rest), 4)
     n_rows = -(-len(rest) // n_cols)
-    fig, axes = plt.subplots(n_rows, n_cols, squeeze=False, constrained_layout=True,
+    fig, axes = _subplots(n_rows, n_cols, squeeze=False, constrained_layout=True,
                              figsize=(1.2 + 0.9 * len(labels[1]) * n_cols + 1.2,
                                       1.0 + 0.6 * len(labels[0]) * n_rows + 0.6))
     finite = values[np.isfinite(values)]
@@ -149,7 +154,7 @@ def grid_figure(axes_values, values, title, path, max_panels=16):
         norm = colors.LogNorm(finite.min(), finite.max())
     elif finite.size:
         norm = colors.Normalize(finite.min(), finite.max())
-    cmap = plt.get_cmap("viridis").with_extremes(bad="lightgrey")
+    cmap = matplotlib.colormaps["viridis"].with_extremes(bad="lightgrey")
     image = None
     for ax, index in zip(axes.flat, rest):
         panel = values[(slice(None), slice(None)) + index]
@@ -174,4 +179,3 @@ def grid_figure(axes_values, values, title, path, max_panels=16):
         fig.colorbar(image, ax=axes, shrink=0.8)
     fig.suptitle(title)
     fig.savefig(path, dpi=90, format="png")
-    plt.close(fig)

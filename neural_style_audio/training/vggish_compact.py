@@ -28,6 +28,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from neural_style_audio.training import loop
 from vggish_loss import frontend, loading, params
 from vggish_loss import model as vggish_model
 
@@ -519,7 +520,8 @@ def train_compact(data_config, train_config, soundfont=None, cache_dir=None,
       TrainResult.
     """
     start = time.perf_counter()
-    keras.utils.set_random_seed(train_config.seed)
+    # Keras' weight initialisers and dropout draw from its global seed; the command
+    # (cli/train_vggish_compact.py) seeds it, the library leaves global state alone.
     rng = np.random.default_rng(train_config.seed)
     log(f"rendering {len(data_config.instruments)} instruments "
         f"(cache: {cache_dir or 'off'})")
@@ -537,19 +539,6 @@ def train_compact(data_config, train_config, soundfont=None, cache_dir=None,
     schedule = keras.optimizers.schedules.CosineDecay(
         train_config.learning_rate, steps_per_epoch * train_config.epochs, alpha=0.05)
     optimizer = keras.optimizers.Adam(schedule)
-    loss_fn = keras.losses.SparseCategoricalCrossentropy(from_logits=True)
-
-    @tf.function(reduce_retracing=True)
-    def train_step(audio, labels):
-        examples = waveforms_to_examples(audio)
-        with tf.GradientTape() as tape:
-            logits = classifier(examples, training=True)
-            loss = loss_fn(labels, logits)
-        variables = classifier.trainable_variables
-        optimizer.apply_gradients(zip(tape.gradient(loss, variables), variables))
-        correct = tf.reduce_sum(tf.cast(
-            tf.equal(tf.argmax(logits, -1, output_type=tf.int32), labels), tf.int32))
-        return loss, correct
 
     eval_examples = evaluation_examples(data.segments)
 
@@ -559,25 +548,18 @@ def train_compact(data_config, train_config, soundfont=None, cache_dir=None,
         predicted = predict(classifier, tf.gather(eval_examples, index))
         return float(np.mean(predicted == data.labels[index])), predicted
 
-    history = []
+    def evaluate():
+        held, _ = accuracy(held_index)
+        return {"held_out_accuracy": held}
+
     train_start = time.perf_counter()
-    for epoch in range(train_config.epochs):
-        order = rng.permutation(train_index)
-        losses, correct = [], 0
-        for i in range(0, len(order), train_config.batch_size):
-            batch = order[i:i + train_config.batch_size]
-            audio = augment(data.segments[batch], rng, train_config)
-            loss, hits = train_step(tf.constant(audio), tf.constant(data.labels[batch]))
-            losses.append(float(loss))
-            correct += int(hits)
-        held_accuracy, _ = accuracy(held_index)
-        history.append({"epoch": epoch + 1, "loss": float(np.mean(losses)),
-                        "augmented_train_accuracy": correct / len(order),
-                        "held_out_accuracy": held_accuracy})
-        held_text = "n/a" if held_accuracy is None else f"{held_accuracy:.3f}"
-        log(f"epoch {epoch + 1}/{train_config.epochs}: loss {np.mean(losses):.3f}, "
-            f"augmented train acc {correct / len(order):.3f}, held-out acc {held_text} "
-            f"({time.perf_counter() - train_start:.0f} s)")
+    history = loop.fit_classifier(
+        classifier, data.labels, train_index,
+        lambda batch, rng: augment(data.segments[batch], rng, train_config), optimizer,
+        loop.LoopConfig(train_config.epochs, train_config.batch_size), rng,
+        preprocess=waveforms_to_examples, evaluate=evaluate, log=log)
+    for record in history:  # The name the model card has always used.
+        record["augmented_train_accuracy"] = record.pop("train_accuracy")
     train_s = time.perf_counter() - train_start
 
     train_accuracy, _ = accuracy(train_index)

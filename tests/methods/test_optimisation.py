@@ -131,3 +131,23 @@ def test_write_outputs(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.json", "out.png", "out.wav"]
     assert json.loads(paths["json"].read_text())["final_loss"] == pytest.approx(res.record["final_loss"])
     assert paths["png"].read_bytes()[:4] == b"\x89PNG"
+
+
+def test_transfer_leaves_global_random_state_alone():
+    import random
+    np.random.seed(7)
+    random.seed(7)
+    np_state, py_state = np.random.get_state()[1].copy(), random.getstate()
+    cfg = resolve_config("ulyanov", **SMALL)
+    transfer_lib.transfer(harmonic_tone(220, 1.0), harmonic_tone(330, 1.0), cfg)
+    assert np.array_equal(np.random.get_state()[1], np_state)
+    assert random.getstate() == py_state
+
+
+def test_record_splits_compilation_from_evaluations():
+    cfg = resolve_config("ulyanov", **SMALL)
+    timings = transfer_lib.transfer(harmonic_tone(220, 1.0), harmonic_tone(330, 1.0),
+                                    cfg).record["timings"]
+    assert timings["evaluations"] >= SMALL["iterations"]
+    assert 0 <= timings["compile_s"] <= timings["optimise_s"]
+    assert timings["ms_per_evaluation"] > 0
