@@ -14,7 +14,8 @@ setup(
     python_requires=">=3.10",
     packages=find_packages(include=["neural_style_audio*", "vggish_loss*"]),
     package_data={
-        "neural_style_audio": ["data/examples/*.flac", "data/examples/*.txt"],
+        "neural_style_audio": ["data/examples/*.flac", "data/examples/*.txt",
+                               "networks/weights/*"],
         "vggish_loss": ["weights/*"],
     },
     include_package_data=True,
@@ -22,10 +23,13 @@ setup(
         # TF 2.16+ ships Keras 3; tf-keras is needed by tensorflow-hub.
         "tensorflow>=2.16,<2.22",
         "tf-keras>=2.16,<2.22",
+        # Imported directly (Keras 3 API); TF 2.16+ depends on Keras 3 too.
+        "keras>=3.0,<4",
         "tensorflow-hub>=0.16,<0.17",
         "librosa>=0.10.1,<0.12",
         "soundfile>=0.12,<0.15",
-        "scipy>=1.10,<2",
+        # minimize(callback=f(intermediate_result)) (optimize.py) needs SciPy 1.11.
+        "scipy>=1.11,<2",
         "numpy>=1.24,<3",
         "absl-py>=1.4,<3",
         "matplotlib>=3.7,<4",
@@ -34,7 +38,8 @@ setup(
     entry_points={"console_scripts": [
         f"nsa-{name.replace('_', '-')}=neural_style_audio.cli.{name}:console_main"
         for name in ("transfer", "make_pairs", "run_pairs", "evaluate", "sweep", "report",
-                     "compare_losses", "train_vggish_compact", "make_examples")]},
+                     "compare_losses", "train_vggish_compact", "make_examples",
+                     "train_instrument_cnn")]},
     extras_require={
         "test": ["pytest>=7.4,<10"],
         "pairs": ["pretty_midi>=0.2.10,<0.3"],

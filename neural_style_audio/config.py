@@ -13,10 +13,18 @@ INITS = ("content", "noise", "zeros")
 OPTIMIZERS = ("lbfgs", "adam", "rmsprop", "sgd")
 PHASES = ("griffin_lim", "content")
 CONTENT_LOSSES = ("l2", "perceptual")
+PARTIAL_MAPPINGS = ("harmonic_index", "frequency")
+MAX_SEED = 2**32 - 1  # numpy's and TensorFlow's seeds are unsigned 32-bit.
 
 
 class ConfigError(ValueError):
     """An invalid setting or combination of settings; the message is one line."""
+
+
+def _import_registries_quietly():
+    """The registries import TensorFlow: do it without its C++ start-up lines."""
+    from neural_style_audio.quiet import import_tensorflow_quietly
+    import_tensorflow_quietly()
 
 
 def registered(package):
@@ -25,6 +33,7 @@ def registered(package):
 
     def names():
         import importlib
+        _import_registries_quietly()
         return importlib.import_module(f"neural_style_audio.{package}").names()
 
     return names
@@ -60,6 +69,7 @@ class FeatureConfig:
     @property
     def n_channels(self):
         """Number of feature channels (the network's input channels)."""
+        _import_registries_quietly()
         from neural_style_audio import representations
         return representations.get(self).n_channels
 
@@ -67,12 +77,24 @@ class FeatureConfig:
 @dataclass(frozen=True)
 class NetworkConfig:
     """Feature network: shallow random-weight convolution over time (frequency bins as
-    channels), or VGG-19 on the spectrogram as an image."""
+    channels), VGG-19 on the spectrogram as an image, or the trained instrument CNN."""
     network: str = setting("shallow", "Feature network: shallow (random-weight convolution "
                            "over time) or vgg19 (the spectrogram as an image).",
                            choices=registered("networks"))
     vgg_weights: str = setting("imagenet", "vgg19 only: imagenet (Keras download), a local "
                                ".h5 weights file of the no-top model, or random.")
+    instrument_cnn_weights: str = setting(
+        "shipped", "instrument_cnn only: shipped (the trained instrument classifier in "
+        "networks/weights/), a .weights.h5 written by nsa-train-instrument-cnn, or random "
+        "(same architecture, seeded random weights).")
+    instrument_cnn_widths: str = setting("16,32,64,64,128,128", "instrument_cnn only: "
+                                         "channels of conv1..conv6 (must match the weights "
+                                         "file).")
+    instrument_cnn_style_layers: str = setting(
+        "conv1,conv2,conv3,conv4,conv5", "instrument_cnn only: comma-separated layers "
+        "(conv1..conv6) whose Gram matrices make the style loss.")
+    instrument_cnn_content_layer: str = setting("conv4", "instrument_cnn only: the layer "
+                                                "whose activations make the content loss.")
     n_layers: int = setting(1, "Random convolution layers (1 or 2).")
     n_filters: int = setting(4096, "Filters per layer.")
     filter_width: int = setting(11, "Filter width (frames).")
@@ -130,6 +152,32 @@ class RunConfig:
                                  "of this length (s).")
     chunk_overlap_s: float = setting(2.0, "Overlap of the chunks (s).")
     progress: bool = setting(True, "Show progress bars.")
+    method: str = setting("optimisation", "Transfer method: optimisation (of a spectrogram "
+                          "through a feature network; the published presets) or "
+                          "source_filter (the content's notes played by a harmonic-plus-noise "
+                          "model of the style's instrument).", choices=registered("methods"))
+
+
+@dataclass(frozen=True)
+class SourceFilterConfig:
+    """Source-filter method (--method source_filter): the content's notes (pYIN f0,
+    onsets, levels) played by a harmonic-plus-noise model of the style's instrument,
+    measured note by note from the style clip."""
+    f0_fmin: float = setting(65.41, "Lowest f0 pYIN searches (Hz).")
+    f0_fmax: float = setting(1046.5, "Highest f0 pYIN searches (Hz).")
+    f0_resolution: float = setting(0.2, "pYIN pitch-bin width (semitones).")
+    max_harmonics: int = setting(60, "Partials measured and synthesised per note.")
+    partial_mapping: str = setting("harmonic_index", "How a style note's partials move to "
+                                   "another pitch: harmonic_index (partial k keeps its "
+                                   "amplitude, as a sampler transposes) or frequency (the "
+                                   "spectral envelope stays in place in Hz).",
+                                   choices=PARTIAL_MAPPINGS)
+    dynamics: float = setting(1.0, "Share of the content's note-to-note level differences "
+                              "kept (0: every note at its style note's level).")
+    release_s: float = setting(0.1, "Time constant of the release after a note-off (s).")
+    noise_gain: float = setting(0.3, "Factor on the noise measured between the partials.")
+    style_neighbours: int = setting(1, "Style notes nearest in pitch averaged (in dB) for "
+                                    "each content note.")
 
 
 @dataclass(frozen=True)
@@ -141,6 +189,7 @@ class TransferConfig:
     optimizer: OptimizerConfig = field(default_factory=OptimizerConfig)
     phase: PhaseConfig = field(default_factory=PhaseConfig)
     run: RunConfig = field(default_factory=RunConfig)
+    source_filter: SourceFilterConfig = field(default_factory=SourceFilterConfig)
     preset: str = "ulyanov"
 
 
@@ -150,28 +199,47 @@ PRESETS = {
     # 4096 x 11 ReLU, alpha 1e-2, L-BFGS-B 300 iterations, Griffin-Lim 500.
     "ulyanov": dict(feature="stft", sr=22050, n_fft=2048, hop_length=512, n_layers=1,
                     n_filters=4096, filter_width=11, activation="relu",
-                    content_weight=1e-2, style_weight=1.0, optimizer="lbfgs",
+                    content_weight=5.5e-3, style_weight=1.0, optimizer="lbfgs",
                     iterations=300, init="noise", phase="griffin_lim",
                     griffin_lim_iters=500),
     # DeepMix report, best configuration: 4096 filters, width 11, L-BFGS-B, alpha 0.006.
     "deepmix": dict(feature="stft", n_layers=1, n_filters=4096, filter_width=11,
-                    activation="relu", content_weight=0.006, optimizer="lbfgs",
+                    activation="relu", content_weight=3.3e-3, optimizer="lbfgs",
                     iterations=300, init="noise", phase="griffin_lim",
                     griffin_lim_iters=500),
     # IITB report: mel features with a tanh network.
     "iitb": dict(feature="mel", n_mels=128, n_layers=1, n_filters=4096,
-                 filter_width=11, activation="tanh", content_weight=1e-2,
+                 filter_width=11, activation="tanh", content_weight=0.115,
                  optimizer="lbfgs", iterations=300, init="noise",
                  phase="griffin_lim", griffin_lim_iters=500),
     # CNN baseline report: kernel 3, 4096 filters, Adam lr 0.005, style weight 500,
     # 2500 steps, initialised from the content, content phase.
     "cnn_baseline": dict(feature="stft", n_layers=1, n_filters=4096, filter_width=3,
-                         activation="relu", content_weight=1.0, style_weight=500.0,
+                         activation="relu", content_weight=1.2e-3, style_weight=1.0,
                          optimizer="adam", learning_rate=0.005, iterations=2500,
                          init="content", phase="content"),
+    # Verma & Smith: 16 kHz, FFT 512, 10-ms hop; a trained instrument CNN (3x3 convs,
+    # 2x2 pools, 6 layers); from noise; alpha Lc + beta Ls + gamma Le + delta Lt;
+    # Griffin-Lim. The paper gives no weights or iteration counts: these are ours
+    # (docs/results/verma_smith.md). --optimizer adam works as well.
+    "verma_smith": dict(feature="stft", sr=16000, n_fft=512, hop_length=160,
+                        network="instrument_cnn", instrument_cnn_weights="shipped",
+                        instrument_cnn_style_layers="conv1,conv2,conv3,conv4,conv5",
+                        instrument_cnn_content_layer="conv4", content_weight=1e-2,
+                        style_weight=1.0, energy_weight=1e-2, freq_envelope_weight=1e-2,
+                        optimizer="lbfgs", iterations=300, learning_rate=0.05,
+                        init="noise", init_scale=1e-3, phase="griffin_lim",
+                        griffin_lim_iters=500),
+    # Source-filter (issue 11): the content's notes played by a harmonic-plus-noise model
+    # of the style's instrument fitted from the style clip (DDSP's synthesiser, Engel et
+    # al. 2020, measured instead of trained). Settings chosen on the development split
+    # of docs/results/devset_dev.md.
+    "source_filter": dict(method="source_filter", sr=22050, n_fft=2048, hop_length=512,
+                          partial_mapping="harmonic_index", dynamics=1.0, release_s=0.1,
+                          noise_gain=0.3, style_neighbours=1),
 }
 
-GROUPS = ("features", "network", "loss", "optimizer", "phase", "run")
+GROUPS = ("features", "network", "loss", "optimizer", "phase", "run", "source_filter")
 
 
 def group_class(group, config_class=None):
@@ -242,10 +310,24 @@ def _check(condition, message):
         raise ConfigError(message)
 
 
+def _validate_source_filter(s, sr):
+    _check(0 < s.f0_fmin < s.f0_fmax <= sr / 2, "--f0_fmin/--f0_fmax must satisfy "
+           "0 < f0_fmin < f0_fmax <= sr/2")
+    _check(0 < s.f0_resolution <= 1, "--f0_resolution must be in (0, 1] semitones")
+    _check(s.max_harmonics >= 1, "--max_harmonics must be >= 1")
+    _check(s.partial_mapping in PARTIAL_MAPPINGS,
+           f"--partial_mapping must be one of {PARTIAL_MAPPINGS}")
+    _check(0 <= s.dynamics <= 1, "--dynamics must be in [0, 1]")
+    _check(s.release_s > 0, "--release_s must be > 0")
+    _check(s.noise_gain >= 0, "--noise_gain must be >= 0")
+    _check(s.style_neighbours >= 1, "--style_neighbours must be >= 1")
+
+
 def validate(config):
     """Raises ConfigError naming the first invalid setting or combination."""
     f, n, l, o, p, r = (config.features, config.network, config.loss, config.optimizer,
                         config.phase, config.run)
+    _import_registries_quietly()
     from neural_style_audio import networks, representations  # Registries (TensorFlow).
     _check(f.feature in representations.names(),
            f"--feature must be one of {representations.names()}")
@@ -279,7 +361,11 @@ def validate(config):
     _check(p.phase in PHASES, f"--phase must be one of {PHASES}")
     _check(p.griffin_lim_iters >= 0, "--griffin_lim_iters must be >= 0")
     _check(0 <= p.griffin_lim_momentum < 1, "--griffin_lim_momentum must be in [0, 1)")
+    _check(0 <= r.seed <= MAX_SEED, f"--seed must be in 0..{MAX_SEED}")
     _check(r.max_chunk_s > 0, "--max_chunk_s must be > 0")
+    from neural_style_audio import methods  # Registry (imports TensorFlow).
+    _check(r.method in methods.names(), f"--method must be one of {methods.names()}")
+    _validate_source_filter(config.source_filter, f.sr)
     _check(0 <= r.chunk_overlap_s < r.max_chunk_s / 2,
            "--chunk_overlap_s must be >= 0 and less than half of --max_chunk_s")
     # ReLU'(0) is 0 in TF, so an all-zero start gets an all-zero gradient.

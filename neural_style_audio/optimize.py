@@ -14,6 +14,8 @@ import scipy.optimize
 import tensorflow as tf
 from tqdm.auto import tqdm
 
+from neural_style_audio.quiet import progress_disabled
+
 
 @dataclasses.dataclass
 class OptimizeResult:
@@ -88,7 +90,7 @@ class _Tracker:
     def __init__(self, total, progress, desc):
         self.best_x, self.best_loss, self.best_terms = None, np.inf, {}
         self.history, self.n_evaluations = [], 0
-        self.bar = tqdm(total=total, desc=desc, disable=not progress, unit="it",
+        self.bar = tqdm(total=total, desc=desc, disable=progress_disabled(progress), unit="it",
                         dynamic_ncols=True, leave=False)
         self.last_loss = np.nan
 

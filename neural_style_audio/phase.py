@@ -4,6 +4,7 @@ import tensorflow as tf
 from tqdm.auto import tqdm
 
 from neural_style_audio import spectral
+from neural_style_audio.quiet import progress_disabled
 
 # Iterations compiled into one XLA call; the progress bar moves once per block.
 _BLOCK = 25
@@ -54,7 +55,7 @@ def griffin_lim(mag, n_fft=2048, hop_length=512, n_iter=500, momentum=0.99, seed
     mag_c = tf.cast(mag_t, tf.complex64)
     rebuilt = tf.zeros_like(angles)
     blocks = {} if compiled_blocks is None else compiled_blocks
-    with tqdm(total=n_iter, desc="griffin-lim", disable=not progress, unit="it",
+    with tqdm(total=n_iter, desc="griffin-lim", disable=progress_disabled(progress), unit="it",
               dynamic_ncols=True, leave=False) as bar:
         done = 0
         while done < n_iter:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from absl import app, flags  # noqa: E402
+from absl import flags  # noqa: E402
 
 from neural_style_audio import cli, evaluation  # noqa: E402
 from neural_style_audio.config import ConfigError, resolve_config  # noqa: E402
@@ -83,8 +83,7 @@ def run():
 
 def console_main():
     """Entry point of `nsa-compare-losses` and scripts/compare_losses.py."""
-    cli.use_docstring_for_help(__doc__)
-    app.run(cli.script_main(run))
+    cli.run_command(cli.script_main(run), __doc__, __name__)
 
 
 if __name__ == "__main__":

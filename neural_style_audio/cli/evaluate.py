@@ -14,7 +14,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # Keep TF's start-up chatter quiet.
 
-from absl import app, flags  # noqa: E402
+from absl import flags  # noqa: E402
 
 from neural_style_audio import cli, evaluation
 from neural_style_audio.evaluation import metrics  # noqa: E402
@@ -63,8 +63,7 @@ def run():
 
 def console_main():
     """Entry point of `nsa-evaluate` and scripts/evaluate.py."""
-    cli.use_docstring_for_help(__doc__)
-    app.run(cli.script_main(run, tensorflow=False))
+    cli.run_command(cli.script_main(run, tensorflow=False), __doc__, __name__)
 
 
 if __name__ == "__main__":

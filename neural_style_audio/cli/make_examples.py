@@ -9,7 +9,7 @@ and LICENSE.txt stating their provenance.
 import sys
 from pathlib import Path
 
-from absl import app, flags
+from absl import flags
 
 from neural_style_audio import audio, cli, synth
 
@@ -138,8 +138,7 @@ def main(argv):
 
 def console_main():
     """Entry point of `nsa-make-examples` and scripts/make_examples.py."""
-    cli.use_docstring_for_help(__doc__)
-    app.run(main)
+    cli.run_command(main, __doc__, __name__)
 
 
 if __name__ == "__main__":

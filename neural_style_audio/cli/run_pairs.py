@@ -13,7 +13,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # Keep TF's start-up chatter quiet.
 
-from absl import app, flags  # noqa: E402
+from absl import flags  # noqa: E402
 
 from neural_style_audio import cli, evaluation  # noqa: E402
 from neural_style_audio.cli.config_flags import config_from_flags, define_transfer_flags  # noqa: E402
@@ -45,8 +45,7 @@ def run():
 
 def console_main():
     """Entry point of `nsa-run-pairs` and scripts/run_pairs.py."""
-    cli.use_docstring_for_help(__doc__)
-    app.run(cli.script_main(run))
+    cli.run_command(cli.script_main(run), __doc__, __name__)
 
 
 if __name__ == "__main__":

@@ -16,7 +16,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # Keep TF's start-up chatter quiet.
 
-from absl import app, flags  # noqa: E402
+from absl import flags  # noqa: E402
 
 from neural_style_audio import evaluation  # noqa: E402
 from neural_style_audio import cli, config as config_lib
@@ -75,8 +75,7 @@ def run():
 
 def console_main():
     """Entry point of `nsa-sweep` and scripts/sweep.py."""
-    cli.use_docstring_for_help(__doc__)
-    app.run(cli.script_main(run, errors=(sweep.SweepError,)))
+    cli.run_command(cli.script_main(run, errors=(sweep.SweepError,)), __doc__, __name__)
 
 
 if __name__ == "__main__":

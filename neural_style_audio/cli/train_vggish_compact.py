@@ -16,7 +16,7 @@ from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # Keep TF's start-up chatter quiet.
 
-from absl import app, flags  # noqa: E402
+from absl import flags  # noqa: E402
 
 from neural_style_audio import cli, synth  # noqa: E402
 from neural_style_audio.training import vggish_compact as train  # noqa: E402
@@ -55,7 +55,8 @@ def print_confusion(matrix, classes):
 
 def main(argv):
     if len(argv) > 1:
-        raise app.UsageError(f"unexpected arguments {argv[1:]}")
+        print(f"error: unexpected arguments {argv[1:]}", file=sys.stderr)
+        return cli.EXIT_USER_ERROR
     try:
         data_config = train.NoteDataConfig(
             instruments=tuple(FLAGS.instruments), num_pitches=FLAGS.pitches,
@@ -90,8 +91,7 @@ def main(argv):
 
 def console_main():
     """Entry point of `nsa-train-vggish-compact` and scripts/train_vggish_compact.py."""
-    cli.use_docstring_for_help(__doc__)
-    app.run(lambda argv: sys.exit(main(argv)))
+    cli.run_command(lambda argv: sys.exit(main(argv)), __doc__, __name__)
 
 
 if __name__ == "__main__":

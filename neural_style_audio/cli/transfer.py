@@ -5,7 +5,10 @@
     python scripts/transfer.py --content 'melodies/*.wav' --style violin.wav --preset iitb
     python scripts/transfer.py --flagfile my_settings.cfg
 
-Writes, per content/style pair, a WAV, a JSON run record and a PNG figure.
+Writes, per content/style pair, a WAV, a JSON run record and a PNG figure, all three
+or none; an existing file is replaced only with --overwrite. Exit codes: 0 done,
+2 a user error (one line 'error: ...'; in a batch, after the other pairs ran),
+130 interrupted.
 """
 import os
 import sys
@@ -15,7 +18,7 @@ _STARTED = time.perf_counter()  # Before the imports: the run reports their time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # Keep TF's start-up chatter quiet.
 
-from absl import app, flags  # noqa: E402
+from absl import flags  # noqa: E402
 
 from neural_style_audio import cli  # noqa: E402
 
@@ -31,8 +34,9 @@ def main(argv):
 
 def console_main():
     """Entry point of `nsa-transfer` and scripts/transfer.py."""
-    cli.use_docstring_for_help(__doc__, _FLAG_NAMES)
-    app.run(main)
+    cli.run_command(main, __doc__, sections=[("inputs", cli.INPUTS_MODULE),
+                                             ("outputs", cli.OUTPUTS_MODULE)]
+                    + cli.settings_sections())
 
 
 if __name__ == "__main__":

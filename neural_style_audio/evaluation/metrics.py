@@ -11,7 +11,7 @@ Three questions, three groups of metrics:
   when there is no target (`mfcc_stats_distance`, `spectral_stats_distance`).
 * How close to the target?  `floored_log_spectral_distance` (and the plain
   `log_spectral_distance`), `octave_forgiving_pitch_accuracy`, and the gain-invariant
-  `spectral_convergence(..., fit_gain=True)`.
+  `spectral_convergence_to_target`.
 
 Every function takes mono float waveforms ``[n_samples]`` and the sample rate ``sr``
 in Hz (librosa's ``y, sr``); two signals of different lengths are compared over the
@@ -30,7 +30,7 @@ POWER_DB_FLOOR = 1e-8  # Power floor (-80 dB re unit mean power) inside the LSD'
 # The floored LSD ignores what lies this far below the reference's loudest mel bin:
 # about the dynamic range that shapes a note's timbre, well above resynthesis noise.
 LSD_FLOOR_DB = 40.0
-OCTAVE_CENTS = 1200.0
+OCTAVE_CENTS = 1200.0  # An octave; pitch differences are folded modulo this.
 ACTIVE_TOP_DB = 60.0  # Frames quieter than the loudest frame - this (dB) are silence.
 EPS = 1e-12  # Guards divisions by zero.
 

@@ -1,9 +1,51 @@
-"""The transfer objective: weighted content, style and envelope terms for one pair."""
+"""The transfer objective: weighted content, style and envelope terms for one pair.
+
+The objective of an output x [T, C] with network activations F (content layer) and F_l
+(style layers l), for a content clip with activations F_c and a style clip with
+activations S_l:
+
+  total = LOSS_SCALE * (alpha * C + beta * S + gamma_E * E + gamma_F * Phi)
+
+  C   = mean((F - F_c)^2) / mean(F_c^2)                         (relative content error)
+  S   = reduce over l of mean((G_l - G_s,l)^2) / mean(G_s,l^2)   (relative Gram error;
+        G = F^T F / T; the sum over layers for the shallow network, the mean for vgg19)
+  E   = mean over frames of (log1p energy(x) - log1p energy(content))^2
+  Phi = mean over bins of (log1p mean spectrum(x) - log1p mean spectrum(style))^2
+
+with alpha = content_weight, beta = style_weight, gamma_E = energy_weight and
+gamma_F = freq_envelope_weight. With the perceptual content loss, C = P(x) / P(silence),
+the VGGish distance relative to that of a silent output.
+
+Why: the old terms were sums, T x N squared activations for the content and N x N
+squared Gram entries for the style, so alpha's effect grew with the clip length and
+shrank with the number of filters (content/style ~ T / N), and with the input level
+(activations of the ReLU/tanh networks on log1p features scale roughly with the
+level: content ~ level^2, style ~ level^4, hence the ratio ~ 1 / level^2). Means remove
+T and N; dividing each term by a constant of its own target (computed once per pair,
+per chunk for the content, with the targets) removes the level: C and S are
+dimensionless, both 1 at a silent output (F = 0; G = 0), so alpha is "how much content
+error is worth the same as the style error" at any length, width and level. The
+presets' alphas were re-derived so that at the published setting (10-s clip, 4096
+filters) the content/style ratio is what it was with the sums; see
+experiments/calibrate_loss_weights.py.
+
+LOSS_SCALE is one fixed constant. The normalised total starts near 1 (a noise start),
+and scipy's L-BFGS-B stops on an absolute projected-gradient tolerance (pgtol 1e-5)
+and on a relative decrease that turns absolute below |f| = 1 (factr * eps against
+max(|f_k|, |f_k+1|, 1)), so a total of order 1 would stop too early. 1e5 puts the
+starting total at about the size it had with the sums at the published setting
+(3.9e5 for the bundled pair with the ulyanov preset), so the stopping rules act as
+they did. Each reported term includes LOSS_SCALE and its weight; they sum to 'total'.
+"""
 import tensorflow as tf
 
 from neural_style_audio import representations, spectral
-from neural_style_audio.losses.terms import (content_loss, energy_envelope, envelope_loss,
-                                             frequency_envelope, style_loss)
+from neural_style_audio.losses.terms import (NORMALISER_FLOOR, content_loss, content_scale,
+                                             energy_envelope, envelope_loss,
+                                             frequency_envelope, gram_energy, style_loss)
+
+# Fixed overall factor of the total (see the module docstring).
+LOSS_SCALE = 1e5
 
 
 def perceptual_content_loss(content_feats, loss_cfg, feature_cfg, seed=0):
@@ -21,19 +63,24 @@ def style_targets(network, style_feats, feature_cfg):
     """What the style clip contributes to the objective; shared by every chunk.
 
     Returns:
-      dict 'style' -> [style activation of each layer], 'freq_envelope' -> [C].
+      dict 'style' -> [style activation of each layer], 'style_gram_energy' ->
+      [||gram||^2 of each layer, float64] (the style terms' normalisers, N^2 mean(G_s^2)),
+      'freq_envelope' -> [C].
     """
     style_feats = tf.convert_to_tensor(style_feats, tf.float32)
     _, acts = network.content_and_style(style_feats)
-    return dict(style=list(acts), freq_envelope=frequency_envelope(
-        representations.get(feature_cfg).to_energy(style_feats)))
+    acts = list(acts)
+    return dict(style=acts, style_gram_energy=[gram_energy(a) for a in acts],
+                freq_envelope=frequency_envelope(
+                    representations.get(feature_cfg).to_energy(style_feats)))
 
 
 def content_targets(network, content_feats, feature_cfg):
-    """What the content clip contributes: 'content' activation and 'energy' envelope."""
+    """What the content clip contributes: 'content' activation, its normaliser
+    'content_scale' (mean(F_c^2)) and 'energy' envelope."""
     content_feats = tf.convert_to_tensor(content_feats, tf.float32)
     act, _ = network.content_and_style(content_feats)
-    return dict(content=act, energy=energy_envelope(
+    return dict(content=act, content_scale=content_scale(act), energy=energy_envelope(
         representations.get(feature_cfg).to_energy(content_feats)))
 
 
@@ -43,7 +90,8 @@ _WEIGHTS = ("content_weight", "style_weight", "energy_weight", "freq_envelope_we
 class TransferObjective:
     """The weighted sum of content, style and envelope terms for one content/style pair.
 
-    Targets (content activations, style activations, envelopes) are computed once in
+    Targets (content activations, style activations, envelopes and the normalisers of
+    the content and style terms, see the module docstring) are computed once in
     __init__; `__call__(x)` maps a feature matrix x [T, C] to a dict of the scalar terms
     and their weighted total under 'total'.
 
@@ -68,6 +116,9 @@ class TransferObjective:
         self.perceptual = None
         if loss_cfg.content_loss == "perceptual":
             self.perceptual = perceptual_content_loss(content_feats, loss_cfg, feature_cfg, seed)
+            # C = P(x) / P(silence): the distance of a silent output is its unit.
+            self.targets["content_scale"] = tf.maximum(
+                self.perceptual(tf.zeros_like(content_feats)), NORMALISER_FLOOR)
         self.terms_on = tuple(k for k in _WEIGHTS if getattr(loss_cfg, k) > 0)
 
     @property
@@ -94,24 +145,31 @@ class TransferObjective:
         if "content_weight" in on:
             if self.perceptual is not None:
                 # The perceptual term sees the linear magnitude (features are log1p).
-                terms["content"] = weights["content_weight"] * self.perceptual(
-                    spectral.log1p_to_linear(x))
+                content = self.perceptual(spectral.log1p_to_linear(x))
             else:
-                terms["content"] = weights["content_weight"] * content_loss(
-                    content_act, targets["content"])
+                content = content_loss(content_act, targets["content"])
+            terms["content"] = (LOSS_SCALE * weights["content_weight"]) * (
+                content / targets["content_scale"])
         if "style_weight" in on:
-            per_layer = [style_loss(a, s) for a, s in zip(style_acts, targets["style"])]
+            per_layer = []
+            for act, target, energy in zip(style_acts, targets["style"],
+                                           targets["style_gram_energy"]):
+                # mean(G_s^2) = ||G_s||^2 / N^2; style_loss is a mean over N x N too.
+                scale = (tf.cast(tf.maximum(energy, NORMALISER_FLOOR), tf.float32)
+                         / float(act.shape[-1]) ** 2)
+                per_layer.append(style_loss(act, target, energy) / scale)
             style = tf.add_n(per_layer)
             if self.network.style_reduction == "mean":
                 style = style / len(per_layer)
-            terms["style"] = weights["style_weight"] * style
+            terms["style"] = (LOSS_SCALE * weights["style_weight"]) * style
         if "energy_weight" in on or "freq_envelope_weight" in on:
             spectrum = representations.get(self.feature_cfg).to_energy(x)
             if "energy_weight" in on:
-                terms["energy"] = weights["energy_weight"] * envelope_loss(
+                terms["energy"] = (LOSS_SCALE * weights["energy_weight"]) * envelope_loss(
                     energy_envelope(spectrum), targets["energy"])
             if "freq_envelope_weight" in on:
-                terms["freq_envelope"] = weights["freq_envelope_weight"] * envelope_loss(
-                    frequency_envelope(spectrum), targets["freq_envelope"])
+                terms["freq_envelope"] = (
+                    LOSS_SCALE * weights["freq_envelope_weight"]) * envelope_loss(
+                        frequency_envelope(spectrum), targets["freq_envelope"])
         terms["total"] = tf.add_n(list(terms.values()))
         return terms

@@ -6,7 +6,9 @@ A method is one module that registers a function
 
 together with its settings dataclass (`config_class`). Today: `optimisation` (the
 optimisation of a spectrogram representation through a feature network, as in
-Ulyanov & Lebedev and the reports that build on it).
+Ulyanov & Lebedev and the reports that build on it) and `source_filter` (the content's
+notes played by a harmonic-plus-noise model of the style's instrument). The setting
+`run.method` (`--method`) selects one.
 """
 import dataclasses
 from typing import Callable
@@ -48,4 +50,4 @@ def get(name):
 
 
 # Registration happens on import.
-from neural_style_audio.methods import optimisation  # noqa: E402,F401
+from neural_style_audio.methods import optimisation, source_filter  # noqa: E402,F401

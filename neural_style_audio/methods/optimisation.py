@@ -7,12 +7,14 @@ reconstruct the phase (Ulyanov & Lebedev and the reports that followed them).
 import collections
 import dataclasses
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
 
 from neural_style_audio import (audio, losses, methods, networks, optimize, outputs, phase,
                                 representations, spectral)
+from neural_style_audio import config as config_lib
 from neural_style_audio.config import TransferConfig, validate
 from neural_style_audio.evaluation import metrics
 
@@ -64,14 +66,69 @@ class TransferCache:
         return self._dropped_traces + sum(c.n_traces for _, c in self._networks.values())
 
 
-def _as_waveform(source, sr, min_samples, role):
-    """A path is loaded and validated; an array is validated and used as is."""
+def length_requirement(config):
+    """Fewest samples a clip needs for `config`, and the settings to blame.
+
+    Returns:
+      (min_samples, needed_for): `needed_for` names the settings (e.g.
+      "--filter_width 500") that raise the requirement above the one of the preset
+      the config starts from, or is None when the preset's own values set it.
+    """
+    min_samples = networks.required_samples(config)
+    base = config_lib.apply_overrides(TransferConfig(preset=config.preset),
+                                      config_lib.PRESETS.get(config.preset, {}))
+    blamed = []
+    for name, group in config_lib.field_names().items():
+        if group not in ("features", "network"):
+            continue
+        value = getattr(getattr(config, group), name)
+        preset_value = getattr(getattr(base, group), name)
+        if value == preset_value:
+            continue
+        reverted = config_lib.apply_overrides(config, {name: preset_value})
+        try:
+            if networks.required_samples(reverted) < min_samples:
+                blamed.append(f"--{name} {value}")
+        except (KeyError, ValueError, ZeroDivisionError):
+            continue
+    return min_samples, (", ".join(blamed) or None)
+
+
+def _as_waveform(source, sr, min_samples, role, source_sr=None, needed_for=None):
+    """A clip as a mono float32 waveform at `sr`, validated.
+
+    Args:
+      source: a path (loaded, resampled); a `(samples, rate)` tuple; or an array of
+        samples at `source_sr` (default: `sr`). Arrays may be [n], [n, channels] or
+        [channels, n] (downmixed), float or integer PCM (scaled to -1..1).
+      sr: the processing rate.
+      min_samples: fewest samples the settings need; `needed_for` names those settings.
+      role: "content" or "style", for messages.
+
+    Returns:
+      (y [n] float32 at `sr`, name for the record and messages).
+    """
     if isinstance(source, (str, Path)):
-        return audio.load_audio(source, sr, min_samples), str(source)
-    y = np.asarray(source, dtype=np.float32).reshape(-1)
+        if not str(source).strip():
+            raise audio.AudioInputError(f"{role}: empty path")
+        return audio.load_audio(source, sr, min_samples, needed_for), str(source)
     name = f"<{role} array>"
-    audio.check_waveform(y, name, sr, min_samples)
-    return y, name
+    if isinstance(source, tuple):
+        if len(source) != 2 or not np.isscalar(source[1]):
+            raise audio.AudioInputError(f"{name}: a tuple must be (samples, sample_rate)")
+        source, source_sr = source
+    source_sr = sr if source_sr is None else source_sr
+    if not (np.isscalar(source_sr) and audio.MIN_SAMPLE_RATE <= source_sr <= audio.MAX_SAMPLE_RATE):
+        raise audio.AudioInputError(
+            f"{name}: unsupported sample rate {source_sr!r} (supported "
+            f"{audio.MIN_SAMPLE_RATE}-{audio.MAX_SAMPLE_RATE} Hz)")
+    y = audio.as_mono_float(source, name)
+    audio.check_waveform(y, name, source_sr)
+    if source_sr != sr:
+        y = audio.resample(y, source_sr, sr)
+    audio.check_waveform(y, name, sr, min_samples, needed_for)
+    audio.warn_if_dc_only(y, name)
+    return np.ascontiguousarray(y, dtype=np.float32), name
 
 
 def chunk_bounds(n_frames, chunk_frames, overlap_frames, min_frames=1):
@@ -145,26 +202,35 @@ def initial_features(content_x, init, scale, seed):
 
 
 @methods.register("optimisation", TransferConfig)
-def transfer(content, style, config=None, progress=None, cache=None):
+def transfer(content, style, config=None, progress=None, cache=None, sr=None):
     """Renders the content of one clip with the style of another.
 
     Args:
-      content: path of an audio file, or a [n_samples] array at config.features.sr.
+      content: path of an audio file; a `(samples, sample_rate)` tuple; or an array
+        of samples at `sr`. Arrays may be [n], [n, channels] or [channels, n] with
+        at most 8 channels (averaged to mono), float in -1..1 or integer PCM
+        (scaled); other rates are resampled to config.features.sr.
       style: the same, for the style clip (any length; it may differ from the content).
       config: a TransferConfig (default: the Ulyanov preset).
       progress: show progress bars (default: config.run.progress).
       cache: a TransferCache shared with other transfers to reuse networks and
         compiled functions (default: a new one, used for this transfer's chunks).
+      sr: sample rate of array inputs given without one (default:
+        config.features.sr, the processing rate).
 
     Returns:
       TransferResult with the audio and a JSON-able run record.
 
     Raises:
-      AudioInputError: an input is missing, unreadable, empty, silent, non-finite or
-        too short for the network.
+      AudioInputError: an input is missing, unreadable, empty, silent, non-finite,
+        too short for the network, or an array of ambiguous shape or type.
       ConfigError: invalid settings.
       vgg19.VGGWeightsError, vggish_loss.VGGishLoadError: a requested model cannot be
         loaded (no download possible, missing file).
+
+    Warns:
+      audio.InputWarning: a truncated WAV, a clip that is only a DC offset, or
+        `iterations` 0 (the output is then the start point).
     """
     config = config or TransferConfig()
     validate(config)
@@ -174,9 +240,13 @@ def transfer(content, style, config=None, progress=None, cache=None):
     timings = {}
     t0 = time.perf_counter()
     min_frames = networks.required_frames(config.network)
-    min_samples = networks.required_samples(config)
-    y_content, content_name = _as_waveform(content, fc.sr, min_samples, "content")
-    y_style, style_name = _as_waveform(style, fc.sr, min_samples, "style")
+    min_samples, needed_for = length_requirement(config)
+    y_content, content_name = _as_waveform(content, fc.sr, min_samples, "content", sr,
+                                           needed_for)
+    y_style, style_name = _as_waveform(style, fc.sr, min_samples, "style", sr, needed_for)
+    if oc.iterations == 0:
+        warnings.warn(f"--iterations 0: nothing is optimised; the output is the "
+                      f"'{oc.init}' start point", audio.InputWarning, stacklevel=2)
     timings["load_s"] = time.perf_counter() - t0
 
     t = time.perf_counter()

@@ -38,32 +38,101 @@ def test_baselines_against_a_target_equal_to_the_content(tmp_path):
     copy_content, copy_style, output = rows["copy_content"], rows["copy_style"], rows["output"]
     assert copy_content["chroma_similarity"] == pytest.approx(1.0)
     assert copy_content["pitch_accuracy"] == 1.0
+    assert copy_content["octave_forgiving_pitch_accuracy"] == 1.0
     assert copy_content["log_spectral_distance"] == pytest.approx(0.0, abs=1e-9)
+    assert copy_content["floored_log_spectral_distance"] == pytest.approx(0.0, abs=1e-9)
     assert copy_content["spectral_convergence"] == pytest.approx(0.0, abs=1e-6)
-    # Style as long as the content: the copy-style baseline is the style itself.
-    assert copy_style["mfcc_stats_distance"] == pytest.approx(0.0, abs=1e-6)
-    assert copy_style["spectral_stats_distance"] == pytest.approx(0.0, abs=1e-9)
+    assert copy_content["mfcc_distance_to_target"] == pytest.approx(0.0, abs=1e-6)
+    # With a target, timbre is measured against it: the style-based columns are not
+    # in the default set, so copying the style no longer scores a perfect timbre.
+    assert "mfcc_stats_distance" not in copy_style and "spectral_stats_distance" not in copy_style
+    assert copy_style["mfcc_distance_to_target"] > 1.0
     assert copy_style["pitch_accuracy"] < 0.5  # 330 Hz is not 220 Hz.
     assert output["log_spectral_distance"] > 1.0 and output["chroma_similarity"] < 0.99
 
 
+def test_without_a_target_timbre_is_measured_against_the_style(tmp_path):
+    paths = write_clips(tmp_path)
+    item = evaluation.Item(name="a", label="a", content=paths["content"], style=paths["style"],
+                           output=paths["output"])
+    rows = {r["system"]: r for r in evaluation.evaluate_items([item], SR, monophonic=False)}
+    assert set(rows["output"]) == {"item", "system", "chroma_similarity",
+                                   "mfcc_stats_distance", "spectral_stats_distance"}
+    # Style as long as the content: the copy-style baseline is the style itself.
+    assert rows["copy_style"]["mfcc_stats_distance"] == pytest.approx(0.0, abs=1e-6)
+    assert rows["copy_style"]["spectral_stats_distance"] == pytest.approx(0.0, abs=1e-9)
+
+
+def write_triplets(directory):
+    """Content = 220 Hz on bright A, style = 330 Hz on dark B, target = 220 Hz on B, and
+    two outputs: 220 Hz on a B-like instrument (timbre moved) and on A (not moved)."""
+    bright = dict(n_harmonics=12, decay=0.2)
+    dark = dict(n_harmonics=3, decay=1.5)
+    clips = dict(content=harmonic_tone(220, 1.0, **bright),
+                 style=harmonic_tone(330, 1.0, seed=1, **dark),
+                 target=harmonic_tone(220, 1.0, seed=2, **dark),
+                 moved=harmonic_tone(220, 1.0, seed=3, n_harmonics=4, decay=1.4),
+                 kept=harmonic_tone(220, 1.0, seed=4, n_harmonics=10, decay=0.25))
+    for role, y in clips.items():
+        sf.write(directory / f"{role}.wav", y, SR)
+    return [evaluation.Item(name=output, label=output, content=directory / "content.wav",
+                            style=directory / "style.wav", target=directory / "target.wav",
+                            output=directory / f"{output}.wav")
+            for output in ("moved", "kept")]
+
+
+def test_timbre_accuracy_rate_per_system(tmp_path):
+    rows = evaluation.evaluate_items(write_triplets(tmp_path), SR, monophonic=False)
+    by_item = {(r["item"], r["system"]): r for r in rows}
+    assert by_item[("moved", "output")]["timbre_accuracy"] == 1.0
+    assert by_item[("kept", "output")]["timbre_accuracy"] == 0.0
+    summary = {s["system"]: s for s in evaluation.summarize(rows)}
+    assert summary["output"]["timbre_accuracy"] == pytest.approx(0.5)  # The rate.
+    assert summary["copy_content"]["timbre_accuracy"] == 0.0
+    assert summary["copy_style"]["timbre_accuracy"] == 1.0  # Same instrument as the target.
+    assert (summary["copy_style"]["mfcc_distance_to_target"]
+            < summary["copy_content"]["mfcc_distance_to_target"])
+    table = evaluation.summary_table(evaluation.summarize(rows), markdown=True)
+    assert "timbre_accuracy ↑" in table and "| copy_style | 2 |" in table
+
+
+def test_evaluate_baselines_needs_no_output(tmp_path):
+    items = write_triplets(tmp_path)
+    pairs = [evaluation.Item(name=i.name, label=i.label, content=i.content, style=i.style,
+                             target=i.target) for i in items]
+    rows = evaluation.evaluate_baselines(pairs, SR, names=["timbre_accuracy",
+                                                           "mfcc_distance_to_target"])
+    assert [(r["item"], r["system"]) for r in rows] == [
+        (name, system) for name in ("moved", "kept") for system in evaluation.BASELINES]
+    full = [r for r in evaluation.evaluate_items(items, SR, monophonic=False)
+            if r["system"] in evaluation.BASELINES]
+    for row, expected in zip(rows, full):
+        assert row["mfcc_distance_to_target"] == pytest.approx(
+            expected["mfcc_distance_to_target"], rel=1e-9)
+        assert row["timbre_accuracy"] == expected["timbre_accuracy"]
+
+
 def test_compute_metrics_equals_evaluate_all(tmp_path):
     y = {role: audio.load_audio(p, SR) for role, p in write_clips(tmp_path, 1.5).items()}
-    expected = metrics.evaluate_all(y["output"], y["content"], y["style"], SR,
-                                    target=y["style"][:SR])
     cache = {}
-    got = evaluation.compute_metrics(y["output"], y["content"], y["style"], SR,
-                                     target=y["style"][:SR], f0_cache=cache)
-    assert list(got) == [m for m in evaluation.METRIC_NAMES if m in expected]
-    for name, value in expected.items():
-        assert got[name] == pytest.approx(value, rel=1e-9), name
-    assert len(cache) == 1  # The content's f0, reused by later calls.
+    for target in (y["style"][:SR], None):
+        expected = metrics.evaluate_all(y["output"], y["content"], y["style"], SR,
+                                        target=target)
+        got = evaluation.compute_metrics(y["output"], y["content"], y["style"], SR,
+                                         target=target, f0_cache=cache)
+        assert list(got) == [m for m in evaluation.METRIC_NAMES if m in expected]
+        assert set(got) == set(expected)
+        for name, value in expected.items():
+            assert got[name] == pytest.approx(value, rel=1e-9), name
+    assert len(cache) == 2  # The f0 of the content and of the target, reused by later calls.
     only = evaluation.compute_metrics(y["output"], y["content"], y["style"], SR,
                                       names=["chroma_similarity"])
     assert list(only) == ["chroma_similarity"]
-    with pytest.raises(ValueError, match="need a target"):
+    with pytest.raises(ValueError, match="floored_log_spectral_distance need a target"):
         evaluation.compute_metrics(y["output"], y["content"], y["style"], SR,
-                                   names=["log_spectral_distance"])
+                                   names=["floored_log_spectral_distance"])
+    assert set(evaluation.HIGHER_IS_BETTER) >= set(evaluation.METRIC_NAMES)
+    assert set(evaluation.METRIC_REFERENCES) == set(evaluation.METRIC_NAMES)
 
 
 def test_write_evaluation_csv_md_png_and_summary(tmp_path):
@@ -131,7 +200,7 @@ def test_run_manifest_writes_outputs_and_resumes(tmp_path, monkeypatch):
     assert again[0].content.resolve() == paths["content"].resolve()
     assert again[0].output.is_file() and again[0].name == items[0].name
 
-    import neural_style_audio.pipeline as transfer_module
+    import neural_style_audio.methods.optimisation as transfer_module
     calls = []
     monkeypatch.setattr(transfer_module, "transfer", lambda *a, **k: calls.append(a))
     evaluation.run_manifest(items, config, run_dir, plot=False, progress=False)

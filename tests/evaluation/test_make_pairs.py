@@ -10,7 +10,7 @@ import soundfile as sf
 
 from neural_style_audio import synth
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
+REPO_ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = REPO_ROOT / "scripts" / "make_pairs.py"
 SR = 22050
 needs_synth = pytest.mark.skipif(not synth.synth_available(),
@@ -95,3 +95,38 @@ def test_unknown_melody_and_too_many_triplets_fail_cleanly(tmp_path):
                             "--instruments=piano,violin", "--n_triplets=5",
                             f"--output_dir={tmp_path}")
         assert result.returncode == 1 and "only 4 distinct triplets" in result.stderr
+
+
+@needs_synth
+def test_transpositions_and_heldout_split(tmp_path):
+    result = run_script(*tiny_args(tmp_path, seed=5)[:-1], "--n_triplets=1", "--n_heldout=1",
+                        "--transpositions=-12,7", f"--output_dir={tmp_path}")
+    assert result.returncode == 0, result.stderr
+    manifest = json.loads((tmp_path / "manifest.json").read_text())
+    assert [t["split"] for t in manifest] == ["dev", "heldout"]
+    assert len({(t["content_melody"], t["style_melody"], t["content_instrument"],
+                 t["style_instrument"]) for t in manifest}) == 2
+    for triplet in manifest:
+        shift = triplet["content_transpose"]
+        assert shift in (-12, 7) and triplet["style_transpose"] in (-12, 7)
+        assert triplet["content"].endswith(f"__t{shift:+d}.flac")
+        assert triplet["target"].endswith(f"__t{shift:+d}.flac")
+    # The clip sounds `shift` semitones away from the untransposed melody.
+    from neural_style_audio.evaluation import metrics
+    triplet = manifest[0]
+    shifted = sf.read(str(tmp_path / triplet["content"]), dtype="float32")[0]
+    plain = synth.render_melody(synth.truncate_melody(
+        synth.MELODIES[triplet["content_melody"]], 2), synth.INSTRUMENTS[
+            triplet["content_instrument"]], tempo_bpm=120)
+    f0_shifted, voiced_shifted = metrics.estimate_f0(shifted.astype(np.float64), SR)
+    f0_plain, voiced_plain = metrics.estimate_f0(plain.astype(np.float64), SR)
+    both = voiced_shifted[:len(f0_plain)] & voiced_plain[:len(f0_shifted)]
+    n = min(len(f0_shifted), len(f0_plain))
+    cents = 1200 * np.log2(f0_shifted[:n][both[:n]] / f0_plain[:n][both[:n]])
+    assert abs(np.median(cents) - 100 * triplet["content_transpose"]) < 50
+
+
+def test_bad_transpositions_fail_cleanly(tmp_path):
+    result = run_script("--transpositions=up", f"--output_dir={tmp_path}")
+    assert result.returncode == 1 and "--transpositions" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -7,7 +7,7 @@ import pytest
 from neural_style_audio.evaluation import metrics
 
 SR = 22050
-SHARED_DIR = Path(__file__).resolve().parents[1].parent / "shared"
+SHARED_DIR = Path(__file__).resolve().parents[2].parent / "shared"
 DEV_MONO_DIR = SHARED_DIR / "audio" / "dev" / "mono"
 MELODY = (60, 62, 64, 65, 67, 65, 64, 62)  # MIDI pitches, C4 major scale up and down.
 NOTE_S = 0.25

@@ -127,7 +127,7 @@ def test_sweep_script_end_to_end_and_user_errors(tmp_path, pair):
     import subprocess
     import sys
     from pathlib import Path
-    script = Path(__file__).resolve().parents[1] / "scripts" / "sweep.py"
+    script = Path(__file__).resolve().parents[2] / "scripts" / "sweep.py"
     common = [sys.executable, str(script), f"--content={pair[0].content}",
               f"--style={pair[0].style}", "--n_filters=16", "--iterations=2",
               "--griffin_lim_iters=2", "--metrics=chroma_similarity", "--metric=final_loss",

@@ -19,6 +19,7 @@ NETWORK_TESTS = [
     "tests/networks/test_random_conv.py",
     "tests/networks/test_vgg19.py::test_vgg19_layers_and_shapes",
     "tests/networks/test_vgg19.py::test_vgg19_refuses_input_smaller_than_its_pools",
+    "tests/networks/test_instrument_cnn.py",
     "tests/vggish_loss/test_vggish_model.py::test_activations_match_direct_computation",
     "tests/vggish_loss/test_vggish_model.py::test_width_multiplier_keeps_the_architecture",
 ]
