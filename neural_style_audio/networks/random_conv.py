@@ -5,9 +5,10 @@ as channels. Each layer is a VALID convolution over time with random, fixed weig
 followed by a non-linearity and optional pooling over time.
 
 The convolution is written as frame + one matmul: the [T', width * C] matrix of
-stacked neighbouring frames times the [width * C, N] kernel. On CPU under XLA this
-ran about 2x faster than tf.nn.conv1d (see benchmarks/bench_transfer.py), because it
-is a single large GEMM for the forward pass and one for the input gradient.
+stacked neighbouring frames times the [width * C, N] kernel, a single large GEMM for the
+forward pass and one for the input gradient. Measured with benchmarks/bench_transfer.py
+on a 2-core AMD EPYC: about 1.2x faster than tf.nn.conv1d under XLA, 1.4x including
+XLA itself (docs/RESULTS.md section 1).
 """
 import numpy as np
 import keras
