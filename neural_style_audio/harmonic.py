@@ -264,6 +264,7 @@ class InstrumentModel:
     hop_length: int
     decay_db_per_s: float = 0.0  # Level change while a note is held (`measure_decay`).
     release_s: float = DEFAULT_RELEASE_S  # Release time constant (`measure_release`).
+    noise_profile: np.ndarray = None  # [n_bands] noise / partial level (`noise_to_partials`).
 
     def harmonic_profile(self):
         """[K] mean partial amplitudes (dB re the strongest) over the notes' frames."""
@@ -308,7 +309,8 @@ def fit_instrument(y, sr, n_fft=2048, hop_length=512, max_harmonics=MAX_HARMONIC
     return InstrumentModel(notes=measured, edges=edges, sr=sr, n_fft=n_fft,
                            hop_length=hop_length,
                            decay_db_per_s=measure_decay(measured, frames_per_s),
-                           release_s=measure_release(mag, notes, sr, n_fft, frames_per_s))
+                           release_s=measure_release(mag, notes, sr, n_fft, frames_per_s),
+                           noise_profile=noise_to_partials(measured))
 
 
 def correct_octaves(notes, y, sr, n_fft=2048, hop_length=512, fmin=pitch.F0_FMIN):
@@ -341,6 +343,30 @@ def continue_frames(values, n_frames, decay_db_per_frame=0.0):
     steps = np.arange(1, n_frames - length + 1)[:, None]
     slope = min(float(decay_db_per_frame), 0.0)
     return np.concatenate([values, last[None, :] * 10.0 ** (slope * steps / 20.0)])
+
+
+def noise_to_partials(notes, floor_db=30.0):
+    """The instrument's noise per band relative to the level of its partials.
+
+    The median, over the frames of every note within `floor_db` of the loudest, of
+    noise[t, b] / sqrt(sum_k partials[t, k]^2): a spectral shape that follows the
+    note's level. Measured frame by frame, a note's first frames also hold the
+    previous note's release (pitched, where the new note has no partials), which
+    would come back as pitched noise at the wrong pitches.
+
+    Returns:
+      [n_bands] ratios (linear), or None without notes.
+    """
+    ratios, levels = [], []
+    for note in notes:
+        level = np.sqrt(np.sum(np.asarray(note.partials, np.float64) ** 2, axis=1))
+        ratios.append(np.asarray(note.noise, np.float64) / np.maximum(level, EPS)[:, None])
+        levels.append(level)
+    if not ratios:
+        return None
+    ratios, levels = np.concatenate(ratios), np.concatenate(levels)
+    loud = levels >= levels.max() * 10.0 ** (-floor_db / 20.0)
+    return np.exp(np.median(np.log(np.maximum(ratios[loud], EPS)), axis=0))
 
 
 def level_slope_db(levels_db):
@@ -478,7 +504,7 @@ def filtered_noise(band_magnitudes, edges, n_fft, hop_length, n_samples, rng):
 
 
 def render_notes(notes, model, n_samples, mode="harmonic_index", dynamics=1.0,
-                 release_s=None, noise_gain=1.0, neighbours=1, seed=0):
+                 release_s=None, noise_gain=1.0, neighbours=1, seed=0, noise="profile"):
     """Plays notes with a fitted instrument: additive partials plus filtered noise.
 
     Args:
@@ -510,6 +536,7 @@ def render_notes(notes, model, n_samples, mode="harmonic_index", dynamics=1.0,
     reference_db = float(np.median([n.level_db for n in notes])) if notes else 0.0
     release_s = model.release_s if release_s is None else release_s
     decay_db_per_frame = model.decay_db_per_s / frames_per_s
+    noise_mode_profile = noise == "profile"
     release_frames = int(np.ceil(4.0 * release_s * frames_per_s))
     decay = np.exp(-np.arange(1, release_frames + 1) / (release_s * frames_per_s))[:, None]
     for note in notes:
@@ -525,6 +552,9 @@ def render_notes(notes, model, n_samples, mode="harmonic_index", dynamics=1.0,
         gain = 10.0 ** (dynamics * (note.level_db - reference_db) / 20.0)
         partials = np.concatenate([partials, partials[-1:] * decay]) * gain
         noise = np.concatenate([noise, noise[-1:] * decay]) * gain * noise_gain
+        if noise_mode_profile:
+            level = np.sqrt(np.sum(partials ** 2, axis=1, keepdims=True))
+            noise = level * model.noise_profile[None, :] * noise_gain
         phases = rng.uniform(0.0, 2.0 * np.pi, partials.shape[1])
         first, wave = additive_note(partials, f0, note.start, hop, sr, n_samples, phases)
         y[first:first + len(wave)] += wave

@@ -23,6 +23,8 @@ SILENCE_DB = 45.0  # Frames this far below the clip's loudest frame are silence.
 REATTACK_DB = 4.0  # Level rise after an onset that starts a repeated note (dB).
 ONSET_SEARCH_FRAMES = (6, 2)  # A pitch change snaps to an onset this many frames before/after.
 MAX_GAP_FRAMES = 8  # Unvoiced frames bridged inside one note (190 ms at hop 512, 22050 Hz).
+DECAYING_DB_PER_S = -6.0  # An instrument whose held notes fade faster than this decays.
+MAX_HOLD_S = 1.0  # A decaying note is held at most this long after it fades out.
 EPS = 1e-10
 
 
@@ -206,6 +208,58 @@ def segment_notes(f0, voiced, rms_db, onsets=(), jump=PITCH_JUMP_SEMITONES,
         notes.append(Note(start=int(start), stop=int(stop), f0=note_f0(pitched, jump),
                           level_db=float(rms_db[start:stop].max())))
     return notes
+
+
+def decay_rate(notes, rms_db, frames_per_s, skip=3):
+    """Median slope of the frame level over the notes' middles, dB/s (<= 0 decays).
+
+    Notes shorter than 4 * skip frames are left out; 0 if none is long enough.
+    """
+    rms_db = np.asarray(rms_db, np.float64)
+    slopes = []
+    for note in notes:
+        if note.n_frames < 4 * skip:
+            continue
+        level = rms_db[note.start + skip:note.stop - skip]
+        t = np.arange(len(level)) - (len(level) - 1) / 2.0
+        slopes.append(float(t @ (level - level.mean()) / (t @ t)))
+    return float(np.median(slopes) * frames_per_s) if slopes else 0.0
+
+
+def hold_decaying_notes(notes, rms_db, n_frames, frames_per_s,
+                        decaying_db_per_s=DECAYING_DB_PER_S, max_hold_s=MAX_HOLD_S):
+    """Notes of a decaying instrument held until the next note starts.
+
+    A piano or marimba note fades below the silence threshold long before its key is
+    released, so `segment_notes` ends it early; played by a sustained instrument it
+    should last until the next note (within `max_hold_s`). The last note is held for
+    up to two median inter-onset intervals (its notated length is unknown). Notes of
+    an instrument that does not decay (`decay_rate` above `decaying_db_per_s`) are
+    returned unchanged: their silences are rests.
+
+    Args:
+      notes: `segment_notes` output.
+      rms_db: [n_frames] frame levels, dB.
+      n_frames: frames in the clip.
+      frames_per_s: frame rate.
+
+    Returns:
+      List of `Note`.
+    """
+    if not notes or decay_rate(notes, rms_db, frames_per_s) > decaying_db_per_s:
+        return list(notes)
+    max_hold = int(round(max_hold_s * frames_per_s))
+    held = []
+    for i, note in enumerate(notes):
+        if i + 1 < len(notes):
+            limit = notes[i + 1].start
+        else:
+            starts = [n.start for n in notes]
+            interval = int(np.median(np.diff(starts))) if len(starts) > 1 else note.n_frames
+            limit = min(n_frames, note.start + 2 * interval)
+        stop = max(note.stop, min(limit, note.stop + max_hold))
+        held.append(dataclasses.replace(note, stop=int(stop)))
+    return held
 
 
 def analyse_notes(y, sr, hop_length=512, frame_length=2048, fmin=F0_FMIN, fmax=F0_FMAX,

@@ -75,3 +75,22 @@ def test_segment_notes_on_silence_or_noise_finds_nothing():
     noise = (0.1 * rng.standard_normal(SR)).astype(np.float32)
     notes, _, voiced = pitch.analyse_notes(noise, SR)
     assert notes == [] or sum(n.n_frames for n in notes) < 0.2 * len(voiced)
+
+
+def test_decaying_notes_are_held_until_the_next_onset_sustained_ones_are_not():
+    fps = SR / HOP
+    notes_in = [(261.63, 1.0), (329.63, 1.0), (392.0, 1.0)]
+    plucked = melody(notes_in, decay_per_s=6.0)  # About -52 dB/s: faded after ~0.8 s.
+    notes, _, _ = pitch.analyse_notes(plucked, SR)
+    rms_db = pitch.frame_rms_db(plucked)
+    assert pitch.decay_rate(notes, rms_db, fps) < -20.0
+    held = pitch.hold_decaying_notes(notes, rms_db, len(rms_db), fps)
+    assert [n.start for n in held] == [n.start for n in notes]
+    for note, following in zip(held, held[1:]):
+        assert note.stop == following.start
+    assert held[-1].stop >= notes[-1].stop
+    sustained = melody(notes_in)
+    notes, _, _ = pitch.analyse_notes(sustained, SR)
+    rms_db = pitch.frame_rms_db(sustained)
+    assert abs(pitch.decay_rate(notes, rms_db, fps)) < 3.0
+    assert pitch.hold_decaying_notes(notes, rms_db, len(rms_db), fps) == notes
