@@ -226,7 +226,7 @@ PRESETS = {
                         network="instrument_cnn", instrument_cnn_weights="shipped",
                         instrument_cnn_style_layers="conv1,conv2,conv3,conv4,conv5",
                         instrument_cnn_content_layer="conv4", content_weight=1e-2,
-                        style_weight=1.0, energy_weight=1e-2, freq_envelope_weight=1e-2,
+                        style_weight=1.0, energy_weight=1e-2, freq_envelope_weight=0.1,
                         optimizer="lbfgs", iterations=300, learning_rate=0.05,
                         init="noise", init_scale=1e-3, phase="griffin_lim",
                         griffin_lim_iters=500),
