@@ -248,7 +248,7 @@ def main(argv=None):
             print(f"{name}: {label}: {fmt(values['centroid_hz'])} Hz centroid, "
                   f"{fmt(values['bandwidth_hz'])} Hz bandwidth ({seconds:.0f} s)", flush=True)
         preset_label = ABLATION[-1][0]
-        panels = [("a) noise start", noise_start(content)), ("b) content", content),
+        panels = [("a) noise start (own scale)", noise_start(content)), ("b) content", content),
                   ("c) style", style), ("d) output (preset)", outputs[preset_label])]
         if args.ablation:
             panels += [("no envelope terms", outputs["no envelope terms"]),
@@ -269,7 +269,10 @@ def write_markdown(record, path):
         "every clip 2.57 s at 16 kHz. Spectral shape: means over the frames within "
         f"{ACTIVE_TOP_DB:.0f} dB of the loudest (STFT {N_FFT}/{HOP}); metrics: "
         "evaluation.metrics.evaluate_all against the content (chroma, pitch) and the "
-        "style (MFCC-statistics and spectral-statistics distances, lower is closer).\n"]
+        "style (MFCC-statistics and spectral-statistics distances, lower is closer). "
+        "Figures: log-magnitude spectrograms, 0-8 kHz, 0-2.57 s, each panel in dB re its "
+        "own maximum over 80 dB (the noise start, 1e-3 in log1p units, is far quieter "
+        "than it looks). Audio: the outputs are written to --audio_dir.\n"]
     for name, exp in record["experiments"].items():
         parts.append(f"## {name}: {exp['description']}\n")
         parts.append(table(exp["rows"], SHAPE_COLUMNS) + "\n")

@@ -504,7 +504,8 @@ def filtered_noise(band_magnitudes, edges, n_fft, hop_length, n_samples, rng):
 
 
 def render_notes(notes, model, n_samples, mode="harmonic_index", dynamics=1.0,
-                 release_s=None, noise_gain=1.0, neighbours=1, seed=0, noise="profile"):
+                 release_s=None, noise_gain=1.0, neighbours=1, seed=0, noise="profile",
+                 delay_frames=0):
     """Plays notes with a fitted instrument: additive partials plus filtered noise.
 
     Args:
@@ -540,6 +541,9 @@ def render_notes(notes, model, n_samples, mode="harmonic_index", dynamics=1.0,
     release_frames = int(np.ceil(4.0 * release_s * frames_per_s))
     decay = np.exp(-np.arange(1, release_frames + 1) / (release_s * frames_per_s))[:, None]
     for note in notes:
+        if delay_frames:
+            note = dataclasses.replace(note, start=note.start + delay_frames,
+                                       stop=note.stop + delay_frames)
         sources = nearest_notes(model, note.midi, neighbours)
         # The style note's partial series, transposed so that its heard pitch is the note's.
         f0 = note.f0 * sources[0].f0 / sources[0].pitch_f0

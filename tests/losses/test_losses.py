@@ -99,6 +99,17 @@ def test_style_loss_precise_near_convergence(delta, relative_loss):
     assert np.linalg.norm(grad - expected) < 1e-5 * np.linalg.norm(expected)
 
 
+def test_style_loss_at_its_target_is_zero_with_zero_gradient():
+    """F = S exactly: the float64 expansion rounds to about 0 and is clipped at 0."""
+    s = np.abs(np.random.default_rng(6).standard_normal((12, 64))).astype(np.float32)
+    x = tf.constant(s)
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        loss = losses.style_loss(x, tf.constant(s))
+    assert 0.0 <= float(loss) < 1e-12
+    assert np.all(tape.gradient(loss, x).numpy() == 0.0)
+
+
 def test_content_loss_is_mean_of_squares():
     a = np.arange(6, dtype=np.float32).reshape(2, 3)
     assert float(losses.content_loss(a, a + 2)) == pytest.approx(4.0)
