@@ -128,8 +128,10 @@ def evaluation_flops(t, t_style, channels, filters, width, style_form, count="us
       defaults to True here).
     - style "txt64": the same expansion with F F^T and F S^T (and their gradients) in
       float64 and ||S S^T||^2 precomputed: as "txt" without S S^T (whatever
-      style_constant_recomputed says). The style parts are then float64 FLOPs (reported
-      under "float64").
+      style_constant_recomputed says), and with the gradient written out
+      (`losses.terms._expanded_style_loss`: (F F^T) F and (F S^T) S, one product per
+      term, so "executed" equals "useful"). The style parts are then float64 FLOPs
+      (reported under "float64").
 
     Not counted (O(T' N) or O(T K) each, below 0.5 % at the default size): ReLU, the content
     term, squares and sums, framing and its gradient, casts.
@@ -153,7 +155,8 @@ def evaluation_flops(t, t_style, channels, filters, width, style_form, count="us
             parts["style_forward"] += 2 * t_s_out * n * n
     elif style_form in ("txt", "txt64"):
         parts["style_forward"] = 2 * t_out * t_out * n + 2 * t_out * t_s_out * n
-        parts["style_backward"] = ((4 if executed else 2) * t_out * t_out * n
+        symmetric_twice = executed and style_form == "txt"  # Autodiff of F F^T.
+        parts["style_backward"] = ((4 if symmetric_twice else 2) * t_out * t_out * n
                                    + 2 * t_out * t_s_out * n)
         if executed and style_constant_recomputed and style_form == "txt":
             parts["style_forward"] += 2 * t_s_out * t_s_out * n

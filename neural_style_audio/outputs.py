@@ -50,16 +50,16 @@ def record_inputs(record):
             if isinstance(record.get(role), str) and Path(record[role]).is_file()]
 
 
-def write_outputs(result, wav_path, plot=True, overwrite=True, overwrite_hint=None):
+def write_outputs(result, wav_path, plot=True, overwrite=False, overwrite_hint=None):
     """Writes the WAV, the JSON run record and (optionally) the PNG figure as one unit.
 
     Args:
       result: a TransferResult.
       wav_path: the audio file (.wav or .flac); the record and figure go beside it.
       plot: also write the PNG. Without it an existing PNG of that name is left alone.
-      overwrite: whether existing files may be replaced. The public
-        `neural_style_audio.write_outputs` and the command line default to False;
-        the experiment runners, which decide themselves what to redo, pass True.
+      overwrite: whether existing files may be replaced (default False, as in the
+        public `neural_style_audio.write_outputs` and the command line); the experiment
+        runners, which decide themselves what to redo, pass True.
       overwrite_hint: how the caller's user allows replacing (for the message).
 
     Returns:

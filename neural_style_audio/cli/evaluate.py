@@ -29,7 +29,8 @@ flags.DEFINE_string("target", None, "Optional ground truth: the content played i
 flags.DEFINE_string("output_dir", None, "Directory for evaluation.csv/.md/.png (default: "
                     "evaluation/ beside the manifest, or beside --output).")
 flags.DEFINE_integer("sr", metrics.F0_SR, "Sample rate the clips are scored at, Hz.")
-flags.DEFINE_bool("monophonic", True, "Compute pitch_accuracy (pYIN; monophonic content).")
+flags.DEFINE_bool("monophonic", True, "Compute the pitch metrics, pitch_accuracy and octave_forgiving_pitch_accuracy "
+                  "(pYIN; monophonic content only).")
 flags.DEFINE_bool("plot", True, "Write the PNG of the metric distributions.")
 flags.DEFINE_bool("progress", True, "Show a progress bar over items.")
 

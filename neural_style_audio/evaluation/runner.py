@@ -677,7 +677,7 @@ def run_manifest(items, config, output_dir, plot=True, progress=True, overwrite=
             log(f"error: {item.name}: {err}")
             continue
         result.record.update(content=str(item.content), style=str(item.style))
-        write_outputs(result, wav_paths[item.name], plot=plot)
+        write_outputs(result, wav_paths[item.name], plot=plot, overwrite=True)
         done[item.name] = result.record
         write_json(output_dir / MANIFEST_NAME, [entry(i) for i in items if i.name in done])
     entries = [entry(i) for i in items if i.name in done]

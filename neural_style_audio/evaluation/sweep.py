@@ -225,9 +225,9 @@ def run_sweep(grid, pairs, output_dir, preset="ulyanov", overrides=None, metric_
     if unknown:
         raise SweepError(f"unknown metric(s) {', '.join(unknown)}; "
                          f"choose from {', '.join(evaluation.METRIC_NAMES)}")
-    if not has_target and any(m in evaluation.TARGET_METRICS for m in metric_names):
-        raise SweepError("log_spectral_distance and spectral_convergence need a target "
-                         "for every pair")
+    needing = [m for m in metric_names if m in evaluation.TARGET_METRICS]
+    if not has_target and needing:
+        raise SweepError(f"{', '.join(needing)} need a target (--target) for every pair")
     if plot_metric not in list(metric_names) + list(RUN_COLUMNS):
         raise SweepError(f"--metric {plot_metric} is not computed; choose from "
                          f"{', '.join(list(metric_names) + list(RUN_COLUMNS))}")
@@ -268,7 +268,7 @@ def run_sweep(grid, pairs, output_dir, preset="ulyanov", overrides=None, metric_
             result = transfer(content, style, config, cache=shared)
             result.record.update(content=str(pair.content), style=str(pair.style))
             wav = cell_dir / f"{pair.name}.wav"
-            write_outputs(result, wav, plot=plot)
+            write_outputs(result, wav, plot=plot, overwrite=True)
             scores = evaluation.compute_metrics(result.audio, content, style, sr, target,
                                                 names=metric_names, f0_cache=f0_cache)
             pair_results.append(dict(pair=pair.name, output=wav.name,
@@ -280,7 +280,12 @@ def run_sweep(grid, pairs, output_dir, preset="ulyanov", overrides=None, metric_
             pairs=pair_results, **{k: summary[k] for k in list(RUN_COLUMNS) + metric_names}))
         rows.append(summary)
         n_computed += 1
-    paths = write_sweep_table(rows, grid, metric_names, output_dir, plot_metric)
+    # Every table carries "copy the content" and "copy the style", scored like the cells.
+    baseline_sr = planned[0][2].features.sr
+    baselines = evaluation.summarize(evaluation.evaluate_baselines(
+        pairs, sr=baseline_sr, names=metric_names, cache=cache), evaluation.BASELINES)
+    paths = write_sweep_table(rows, grid, metric_names, output_dir, plot_metric,
+                              baselines=baselines, baseline_sr=baseline_sr)
     return SweepResult(rows=rows, paths=paths, n_computed=n_computed,
                        n_resumed=len(planned) - n_computed, metric_names=list(metric_names),
                        compilations=shared.n_traces)
@@ -297,8 +302,12 @@ def grid_values(rows, grid, column):
     return np.array([row[column] for row in rows], dtype=float).reshape(shape)
 
 
-def write_sweep_table(rows, grid, metric_names, output_dir, plot_metric=None):
+def write_sweep_table(rows, grid, metric_names, output_dir, plot_metric=None,
+                      baselines=(), baseline_sr=None):
     """Writes sweep.csv, sweep.md and the plots of final_loss and `plot_metric`.
+
+    `baselines` (rows of `evaluation.summarize` for the copy baselines, scored at
+    `baseline_sr` Hz) become a second table in sweep.md, beside the cells.
 
     Returns:
       dict kind -> path (csv, md, and 'png_<quantity>').
@@ -314,7 +323,8 @@ def write_sweep_table(rows, grid, metric_names, output_dir, plot_metric=None):
     text = "\n\n".join([
         "# Sweep", f"Grid: {axes_text}. Values are means over the pairs of each cell; "
         "time_s is seconds per transfer. ↑ higher is better, ↓ lower is better.",
-        evaluation.markdown_table(display, columns, headings)]) + "\n"
+        evaluation.markdown_table(display, columns, headings)]
+        + _baseline_section(baselines, metric_names, baseline_sr)) + "\n"
     with audio.atomic_output(output_dir / f"{TABLE_STEM}.md") as tmp:
         tmp.write_text(text, encoding="utf-8")
     paths["md"] = output_dir / f"{TABLE_STEM}.md"
@@ -326,3 +336,13 @@ def write_sweep_table(rows, grid, metric_names, output_dir, plot_metric=None):
                               evaluation.metric_heading(quantity), tmp)
         paths[f"png_{quantity}"] = png
     return paths
+
+
+def _baseline_section(baselines, metric_names, sr):
+    """Markdown paragraphs with the copy baselines' means (empty without baselines)."""
+    if not baselines:
+        return []
+    columns = ["system", "n_items"] + list(metric_names)
+    headings = ["baseline", "n_pairs"] + [evaluation.metric_heading(m) for m in metric_names]
+    return [f"Copy baselines (no transfer; the same pairs and metrics, scored at {sr} Hz):",
+            evaluation.markdown_table(baselines, columns, headings)]

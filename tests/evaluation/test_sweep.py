@@ -76,7 +76,14 @@ def test_2x2_sweep_writes_table_heatmaps_audio_and_resumes(tmp_path, pair, monke
         assert (cell_dir / "content__style.wav").is_file()
         stored = json.loads((cell_dir / "cell.json").read_text())
         assert stored["config"]["network"]["n_filters"] == row["n_filters"]
-    assert "| n_filters=16__filter_width=3 | 16 | 3 |" in (out / "sweep.md").read_text()
+    table = (out / "sweep.md").read_text()
+    assert "| n_filters=16__filter_width=3 | 16 | 3 |" in table
+    # The copy baselines sit beside the cells, scored with the same metrics: copying
+    # the content has chroma 1 against the content.
+    baseline_rows = [line for line in table.splitlines() if line.startswith("| copy_")]
+    assert [line.split(" | ")[0] for line in baseline_rows] == ["| copy_content",
+                                                                "| copy_style"]
+    assert baseline_rows[0].split(" | ")[2].strip() in ("1", "1.0", "1.000")
     for png in ("sweep_final_loss.png", "sweep_log_spectral_distance.png"):
         assert (out / png).read_bytes()[:4] == b"\x89PNG"
 
