@@ -10,6 +10,7 @@ import soundfile as sf
 
 import neural_style_audio as nsa
 from neural_style_audio import audio, outputs
+from neural_style_audio.audio import OutputError
 from neural_style_audio.methods.optimisation import TransferResult
 from conftest import SR, harmonic_tone
 
@@ -149,8 +150,11 @@ def test_ctrl_c_while_writing_leaves_no_partial_set(tmp_path, monkeypatch):
 
 
 def test_runners_may_replace_their_own_outputs(tmp_path):
-    # outputs.write_outputs (the runners' entry) replaces by default: run_pairs and
-    # sweep decide themselves what to redo.
+    # outputs.write_outputs refuses by default, like the public API; run_pairs and sweep,
+    # which decide themselves what to redo, pass overwrite=True.
     (tmp_path / "item.wav").write_bytes(b"old")
-    outputs.write_outputs(fake_result(), tmp_path / "item.wav")
+    with pytest.raises(OutputError, match="exists"):
+        outputs.write_outputs(fake_result(), tmp_path / "item.wav")
+    assert (tmp_path / "item.wav").read_bytes() == b"old"
+    outputs.write_outputs(fake_result(), tmp_path / "item.wav", overwrite=True)
     assert (tmp_path / "item.wav").read_bytes() != b"old"

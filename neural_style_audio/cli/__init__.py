@@ -15,7 +15,9 @@ import itertools
 import os
 import re
 import shutil
+import signal
 import sys
+import threading
 import time
 import warnings
 from pathlib import Path
@@ -231,11 +233,49 @@ def run_command(main, doc, module=None, flag_values=flags.FLAGS, sections=None):
             print(f"error: {err}", file=sys.stderr)
             sys.exit(EXIT_USER_ERROR)
 
-    try:
-        app.run(main, flags_parser=parse)
-    except KeyboardInterrupt:
-        print("interrupted (Ctrl-C)", file=sys.stderr)
-        sys.exit(EXIT_INTERRUPTED)
+    with InterruptWatch() as watch:
+        try:
+            app.run(main, flags_parser=parse)
+        except Exception:  # SystemExit passes; see InterruptWatch.
+            if not watch.seen:
+                raise
+            print("interrupted (Ctrl-C)", file=sys.stderr)
+            sys.exit(EXIT_INTERRUPTED)
+        except KeyboardInterrupt:
+            print("interrupted (Ctrl-C)", file=sys.stderr)
+            sys.exit(EXIT_INTERRUPTED)
+
+
+class InterruptWatch:
+    """Context manager that records Ctrl-C (SIGINT) and raises KeyboardInterrupt as usual.
+
+    TensorFlow can turn a KeyboardInterrupt raised inside its Python code into another
+    exception (seen: an AttributeError from EagerTensor.__getattr__ when Ctrl-C came
+    during the objective's first call), which would otherwise end in a traceback and
+    exit code 1, or be reported as a failed pair of a batch. With `seen`, the command
+    knows that whatever exception follows was caused by the user's Ctrl-C.
+    Outside the main thread (where signal handlers cannot be set) it only records
+    nothing and changes nothing.
+    """
+
+    def __init__(self):
+        self.seen = False
+        self._previous = None
+
+    def _handle(self, signum, frame):
+        del signum, frame
+        self.seen = True
+        raise KeyboardInterrupt
+
+    def __enter__(self):
+        if threading.current_thread() is threading.main_thread():
+            self._previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+        return False
 
 
 def use_docstring_for_help(doc, flag_names=(), flag_values=flags.FLAGS):
@@ -538,16 +578,20 @@ def run_transfer_command(flag_values, started=None):
         report the import time.
     """
     done = []
-    with warnings_as_lines():
+    with warnings_as_lines(), InterruptWatch() as watch:
         try:
-            return _transfer_pairs(flag_values, started, done)
+            return _transfer_pairs(flag_values, started, done, watch)
+        except Exception:  # Ctrl-C that TensorFlow turned into another exception.
+            if not watch.seen:
+                raise
         except KeyboardInterrupt:
-            print(f"interrupted (Ctrl-C) after {len(done)} finished pair(s); no partial "
-                  "output was left", file=sys.stderr)
-            return EXIT_INTERRUPTED
+            pass
+        print(f"interrupted (Ctrl-C) after {len(done)} finished pair(s); no partial "
+              "output was left", file=sys.stderr)
+        return EXIT_INTERRUPTED
 
 
-def _transfer_pairs(fv, started, done):
+def _transfer_pairs(fv, started, done, watch):
     try:
         pairs = plan_pairs(fv)  # Quick checks first: no TensorFlow needed for these.
         check_outputs(pairs, fv)
@@ -576,6 +620,8 @@ def _transfer_pairs(fv, started, done):
                                   overwrite_hint="use --overwrite")
             write_s = time.perf_counter() - t_write
         except (*model_errors(), audio.OutputError) as err:
+            if watch.seen:  # Not the pair's fault: the user pressed Ctrl-C.
+                raise KeyboardInterrupt from err
             print(f"error: {label}{err}", file=sys.stderr)
             failures.append(f"{label}{content} + {style}")
             continue

@@ -113,3 +113,49 @@ def test_script_subprocess_with_flagfile(tone_files, tmp_path):
          f"--style={style}"], capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
     assert "nope.wav: file not found" in bad.stderr
+
+
+def test_interrupt_watch_sees_ctrl_c_that_tensorflow_disguised():
+    """A Ctrl-C turned into another exception (as TF's EagerTensor.__getattr__ did)
+    is still known to be the user's interrupt, and the previous handler comes back."""
+    import os
+    import signal
+    import time
+    previous = signal.getsignal(signal.SIGINT)
+    with cli.InterruptWatch() as watch:
+        assert not watch.seen
+        with pytest.raises(AttributeError):
+            try:
+                os.kill(os.getpid(), signal.SIGINT)
+                time.sleep(5)  # The handler raises KeyboardInterrupt long before this ends.
+            except KeyboardInterrupt:
+                raise AttributeError("'EagerTensor' object has no attribute '_type_spec'")
+        assert watch.seen
+    assert signal.getsignal(signal.SIGINT) is previous
+
+
+def test_batch_pair_error_after_ctrl_c_is_an_interrupt_not_a_failed_pair(
+        tone_files, tmp_path, capsys, monkeypatch):
+    import dataclasses
+    import os
+    import signal
+    import time
+    from neural_style_audio import methods
+    from neural_style_audio.config import ConfigError
+
+    def interrupted_transfer(*args, **kwargs):
+        try:
+            os.kill(os.getpid(), signal.SIGINT)
+            time.sleep(5)
+        except KeyboardInterrupt:
+            raise ConfigError("a pair error caused by the interrupt") from None
+
+    for name in methods.names():
+        monkeypatch.setitem(methods._REGISTRY, name, dataclasses.replace(
+            methods.get(name), transfer=interrupted_transfer))
+    content, style = tone_files
+    code, err = run(["--content", f"{content},{style}", "--style", style,
+                     "--output_dir", tmp_path / "out"] + SMALL, capsys)
+    assert code == cli.EXIT_INTERRUPTED, err
+    assert "interrupted (Ctrl-C) after 0 finished pair(s)" in err
+    assert "error:" not in err and "[2/2]" not in err  # Not a failed pair; no going on.
