@@ -15,7 +15,7 @@ setup(
     packages=find_packages(include=["neural_style_audio*", "vggish_loss*"]),
     package_data={
         "neural_style_audio": ["data/examples/*.flac", "data/examples/*.txt",
-                               "networks/weights/*"],
+                               "networks/weights/*", "wavenet/weights/*"],
         "vggish_loss": ["weights/*"],
     },
     include_package_data=True,
@@ -39,7 +39,8 @@ setup(
         f"nsa-{name.replace('_', '-')}=neural_style_audio.cli.{name}:console_main"
         for name in ("transfer", "make_pairs", "run_pairs", "evaluate", "sweep", "report",
                      "compare_losses", "train_vggish_compact", "make_examples",
-                     "train_instrument_cnn")]},
+                     "train_instrument_cnn", "train_genre_classifier",
+                     "train_cyclegan", "convert", "train_wavenet")]},
     extras_require={
         "test": ["pytest>=7.4,<10"],
         "pairs": ["pretty_midi>=0.2.10,<0.3"],

@@ -101,6 +101,30 @@ class NetworkConfig:
     activation: str = setting("relu", "Non-linearity.", choices=ACTIVATIONS)
     pooling: str = setting("none", "Pooling over time after each layer.", choices=POOLINGS)
     pool_size: int = setting(2, "Pooling window (frames).")
+    rnn_axis: str = setting("frequency", "rnn/bilstm only: the recurrence runs over "
+                            "frequency bins with time frames as features (as published) or "
+                            "over time frames with bins as features.",
+                            choices=("frequency", "time"))
+    rnn_units: int = setting(100, "rnn/bilstm only: hidden units (per direction).")
+    rnn_dense_units: int = setting(4096, "rnn/bilstm only: width of the Dense layer whose "
+                                   "activations make the Gram style and content losses.")
+    rnn_window_frames: int = setting(430, "rnn/bilstm with --rnn_axis frequency: frames per "
+                                     "window, the recurrent layer's input size (430 = a 10-s "
+                                     "clip, as published).")
+    wavenet_weights: str = setting(
+        "shipped", "--method wavenet only: shipped (the small WaveNet autoencoder in "
+        "wavenet/weights/), a .weights.h5 written by nsa-train-wavenet, a magenta NSynth "
+        "checkpoint (wavenet-ckpt.tar's model.ckpt-200000, with --wavenet_model h512_bo16) "
+        "or random.")
+    wavenet_model: str = setting("small", "--method wavenet only: WaveNet sizes for random "
+                                 "weights and magenta checkpoints (h512_bo16, small, tiny).",
+                                 choices=("h512_bo16", "small", "tiny"))
+    wavenet_style_layers: str = setting("all", "--method wavenet only: encoder layers "
+                                        "(1-based, comma-separated, or all) whose Gram "
+                                        "matrices make the style loss.")
+    wavenet_decode: bool = setting(False, "--method wavenet only: decode the optimised "
+                                   "waveform's encoding with the WaveNet decoder (fast "
+                                   "generation) instead of returning the waveform itself.")
 
 
 @dataclass(frozen=True)
@@ -230,6 +254,32 @@ PRESETS = {
                         optimizer="lbfgs", iterations=300, learning_rate=0.05,
                         init="noise", init_scale=1e-3, phase="griffin_lim",
                         griffin_lim_iters=500),
+    # Gupta et al.: random recurrent layer (100 units) + Dense 4096, Gram style loss,
+    # recurrence over frequency bins with 430 time frames as features (networks/recurrent.py);
+    # Adam 0.005 (rnn) / 5e-5 and style weight 2500 (bilstm), 10000 steps, content init and
+    # phase as their CNN baseline. The alphas are the published weights (content 1, style
+    # 500 / 2500) converted to the normalised loss by experiments/genre_calibrate_rnn.py
+    # (docs/results/genre_rnn_calibration.md).
+    "gupta_rnn": dict(feature="stft", sr=22050, n_fft=2048, hop_length=512, network="rnn",
+                      rnn_axis="frequency", rnn_units=100, rnn_dense_units=4096,
+                      rnn_window_frames=430, activation="relu", content_weight=0.27,
+                      style_weight=1.0, optimizer="adam", learning_rate=0.005,
+                      iterations=10000, init="content", phase="content"),
+    "gupta_bilstm": dict(feature="stft", sr=22050, n_fft=2048, hop_length=512,
+                         network="bilstm", rnn_axis="frequency", rnn_units=100,
+                         rnn_dense_units=4096, rnn_window_frames=430, activation="relu",
+                         content_weight=0.103, style_weight=1.0, optimizer="adam",
+                         learning_rate=5e-5, iterations=10000, init="content",
+                         phase="content"),
+    # DeepMix's fourth architecture (NSynth's WaveNet autoencoder): content = the
+    # encoding, style = Gram matrices of the encoder's activations, the waveform optimised
+    # through the differentiable mu-law, then decoded by the WaveNet (methods/wavenet.py).
+    # 16 kHz as NSynth; the optimiser and weights are ours (DeepMix gives none).
+    "deepmix_wavenet": dict(method="wavenet", sr=16000, n_fft=1024, hop_length=256,
+                            wavenet_weights="shipped", wavenet_style_layers="all",
+                            wavenet_decode=True, content_weight=1.0, style_weight=1.0,
+                            optimizer="adam", learning_rate=0.002, iterations=300,
+                            init="content"),
     # Source-filter (issue 11): the content's notes played by a harmonic-plus-noise model
     # of the style's instrument fitted from the style clip (DDSP's synthesiser, Engel et
     # al. 2020, measured instead of trained). Settings chosen on the development split
@@ -238,6 +288,12 @@ PRESETS = {
                           partial_mapping="harmonic_index", dynamics=1.0, release_s=0.1,
                           noise_gain=0.3, style_neighbours=1),
 }
+
+# What `scripts/transfer.py` and `resolve_config()` use without --preset: the source-filter
+# method, which keeps the content's notes and takes the style's instrument (issue 11;
+# docs/RESULTS.md section 8). The dataclass defaults (TransferConfig()) stay those of
+# `ulyanov`, the optimisation method's own defaults.
+DEFAULT_PRESET = "source_filter"
 
 GROUPS = ("features", "network", "loss", "optimizer", "phase", "run", "source_filter")
 
@@ -285,17 +341,18 @@ def apply_overrides(config, overrides):
     return dataclasses.replace(config, **changes)
 
 
-def resolve_config(preset="ulyanov", **overrides):
+def resolve_config(preset=None, **overrides):
     """Builds a validated config: the preset's values, then explicit overrides.
 
     Args:
-      preset: a name in PRESETS.
+      preset: a name in PRESETS (None: DEFAULT_PRESET).
       **overrides: flat field names (e.g. n_filters=512); None values are ignored,
         so unset command-line flags do not override the preset.
 
     Returns:
       A validated TransferConfig.
     """
+    preset = DEFAULT_PRESET if preset is None else preset
     if preset not in PRESETS:
         raise ConfigError(f"unknown preset '{preset}' (choose from {', '.join(PRESETS)})")
     config = apply_overrides(TransferConfig(preset=preset), PRESETS[preset])

@@ -175,15 +175,27 @@ def noise_envelope(mag, frequencies, sr, n_fft, edges, lobe_bins=LOBE_BINS):
 def has_subharmonic_series(partials_at_half, subharmonic_db=SUBHARMONIC_DB):
     """Whether partials measured at f0/2 show the odd members a tone at f0/2 would have.
 
+    Decided frame by frame, by majority: a note's first frames can hold the previous
+    note's release, whose partials fall between this note's (a fifth or a third away)
+    and, averaged over the note, would pass for the odd members of a subharmonic series
+    (the note would then be measured an octave low and rendered with those partials).
+
     Args:
       partials_at_half: [n_frames, K] or [K] partial amplitudes at k * f0 / 2.
-      subharmonic_db: the odd partials' energy (1, 3, 5, ... of f0/2) must come within
-        this many dB of the even ones' (the partials of f0).
+      subharmonic_db: in a frame, the odd partials' energy (1, 3, 5, ... of f0/2) must
+        come within this many dB of the even ones' (the partials of f0).
+
+    Returns:
+      True if more than half the frames with even partials show the odd ones.
     """
-    mean = np.asarray(partials_at_half, np.float64).reshape(
-        -1, np.shape(partials_at_half)[-1]).mean(axis=0)
-    odd, even = np.sum(mean[0::2] ** 2), np.sum(mean[1::2] ** 2)
-    return bool(even > 0 and odd > even * 10.0 ** (-subharmonic_db / 10.0))
+    frames = np.asarray(partials_at_half, np.float64).reshape(
+        -1, np.shape(partials_at_half)[-1])
+    odd, even = np.sum(frames[:, 0::2] ** 2, axis=1), np.sum(frames[:, 1::2] ** 2, axis=1)
+    sounding = even > 0
+    if not sounding.any():
+        return False
+    votes = odd[sounding] > even[sounding] * 10.0 ** (-subharmonic_db / 10.0)
+    return bool(np.mean(votes) > 0.5)
 
 
 def refine_f0(mag, f0, sr, n_fft, fmin=pitch.F0_FMIN, max_harmonics=16):

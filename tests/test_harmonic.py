@@ -168,3 +168,17 @@ def test_refine_f0_corrects_both_octave_errors():
     mag = harmonic.stft_magnitude(y, N_FFT, HOP)
     heard, measured = harmonic.refine_f0(mag, 130.0, SR, N_FFT)
     assert heard == pytest.approx(260.0) and measured == pytest.approx(130.0)
+
+
+def test_refine_f0_ignores_the_previous_notes_release():
+    # A C5 whose first frames still hold a loud E6 (the previous E5's second partial,
+    # ringing): between its partials 2 and 3, where partial 5 of C4 would be. Averaged
+    # over the note it passed for a subharmonic series and the note was measured (and
+    # rendered) an octave low, with the release as its odd partials.
+    t = np.arange(SR) / SR
+    f0 = 523.25
+    y = sum(a * np.sin(2 * np.pi * (k + 1) * f0 * t)
+            for k, a in enumerate([0.3, 0.2, 0.15, 0.05]))
+    ring = np.exp(-t / 0.06) * np.sin(2 * np.pi * 1318.5 * t)
+    mag = harmonic.stft_magnitude((y + ring).astype(np.float32), N_FFT, HOP)
+    assert harmonic.refine_f0(mag, f0, SR, N_FFT) == (pytest.approx(f0),) * 2

@@ -591,6 +591,24 @@ def run_transfer_command(flag_values, started=None):
         return EXIT_INTERRUPTED
 
 
+def unused_flags_warning(config, fv):
+    """A one-line warning naming explicit flags the config's method does not read, or None.
+
+    E.g. `--iterations 50` with the default source-filter method, which optimises nothing.
+    """
+    from neural_style_audio import config as config_lib, methods
+    groups = methods.get(config.run.method).settings_groups
+    if not groups:
+        return None
+    unused = [f"--{name}" for name, group in config_lib.field_names().items()
+              if group not in groups and name in fv and fv[name].present]
+    if not unused:
+        return None
+    return (f"warning: {', '.join(unused)} {'has' if len(unused) == 1 else 'have'} no effect "
+            f"with the {config.run.method} method of --preset {config.preset}; the "
+            "optimisation presets (e.g. --preset ulyanov) use them")
+
+
 def _transfer_pairs(fv, started, done, watch):
     try:
         pairs = plan_pairs(fv)  # Quick checks first: no TensorFlow needed for these.
@@ -602,6 +620,9 @@ def _transfer_pairs(fv, started, done, watch):
         import_s = time.perf_counter() - started if started is not None else None
         config = config_from_flags(fv)
         transfer = methods.get(config.run.method).transfer
+        unused = unused_flags_warning(config, fv)
+        if unused:
+            print(unused, file=sys.stderr)
         min_samples, needed_for = length_requirement(config)
         inputs = list(dict.fromkeys([c for c, _, _ in pairs] + [s for _, s, _ in pairs]))
         lengths = validate_inputs(inputs, config.features.sr, min_samples, needed_for)

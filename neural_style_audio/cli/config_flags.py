@@ -63,7 +63,7 @@ def define_transfer_flags(flag_values=flags.FLAGS):
     """
     defined = []
     fv = dict(flag_values=flag_values)
-    default_preset = config_lib.TransferConfig().preset
+    default_preset = config_lib.DEFAULT_PRESET
     if "preset" not in flag_values:
         flags.DEFINE_enum("preset", default_preset, list(config_lib.PRESETS),
                           "Published configuration to start from. The defaults shown for "

@@ -5,7 +5,8 @@
     python scripts/sweep.py --manifest outputs/pairs/manifest.json \
         --grid content_weight=0.001,0.01,0.1 --metric log_spectral_distance
 
-Any transfer flag can be a grid axis (and --grid preset=ulyanov,deepmix); the other
+Any transfer flag can be a grid axis (and --grid preset=ulyanov,deepmix; the preset of
+a sweep is ulyanov unless given); the other
 transfer flags fix the settings shared by all cells. Writes <output_dir>/sweep.csv,
 sweep.md, sweep_final_loss.png, sweep_<metric>.png and the audio of every cell under
 <output_dir>/cells/<cell>/. Cells already done are read back, not recomputed.
@@ -39,6 +40,10 @@ flags.DEFINE_bool("monophonic", True, "Include pitch_accuracy in the default met
 flags.DEFINE_bool("plot", True, "Write each transfer's PNG figure too.")
 flags.DEFINE_bool("overwrite", False, "Recompute cells already done, even with other settings.")
 define_transfer_flags(FLAGS)
+# A sweep explores the optimisation's settings (filters, widths, weights, optimisers), so
+# its preset is `ulyanov`, not the package's default (the source-filter method, which
+# has no loss to tabulate); --preset or --grid preset=... choose others.
+FLAGS.set_default("preset", "ulyanov")
 
 
 def plan_pairs():

@@ -627,9 +627,10 @@ def run_manifest(items, config, output_dir, plot=True, progress=True, overwrite=
     """
     import sys
     from tqdm import tqdm
-    from neural_style_audio import networks
-    from neural_style_audio.methods.optimisation import TransferCache, transfer
+    from neural_style_audio import methods, networks
+    from neural_style_audio.methods.optimisation import TransferCache
     from neural_style_audio.outputs import write_outputs
+    transfer = methods.get(config.run.method).transfer  # The preset names its method.
 
     log = log or (lambda message: print(message, file=sys.stderr))
     output_dir = Path(output_dir)

@@ -214,7 +214,8 @@ def run_sweep(grid, pairs, output_dir, preset="ulyanov", overrides=None, metric_
       AudioInputError: a clip is bad or too short for some cell (before any run).
     """
     from tqdm import tqdm
-    from neural_style_audio.methods.optimisation import TransferCache, transfer
+    from neural_style_audio import methods
+    from neural_style_audio.methods.optimisation import TransferCache
     from neural_style_audio.outputs import write_outputs
     log = log or (lambda message: print(message, file=sys.stderr))
     output_dir = Path(output_dir)
@@ -265,14 +266,15 @@ def run_sweep(grid, pairs, output_dir, preset="ulyanov", overrides=None, metric_
             content = cache.load(pair.content, sr, min_samples)
             style = cache.load(pair.style, sr, min_samples)
             target = cache.load(pair.target, sr, min_samples) if pair.target else None
-            result = transfer(content, style, config, cache=shared)
+            result = methods.get(config.run.method).transfer(content, style, config,
+                                                             cache=shared)
             result.record.update(content=str(pair.content), style=str(pair.style))
             wav = cell_dir / f"{pair.name}.wav"
             write_outputs(result, wav, plot=plot, overwrite=True)
             scores = evaluation.compute_metrics(result.audio, content, style, sr, target,
                                                 names=metric_names, f0_cache=f0_cache)
             pair_results.append(dict(pair=pair.name, output=wav.name,
-                                     final_loss=result.record["final_loss"],
+                                     final_loss=result.record.get("final_loss", float("nan")),
                                      time_s=result.record["timings"]["total_s"], **scores))
         summary = _cell_summary(cell, name, pair_results, metric_names)
         evaluation.write_json(cell_dir / CELL_RESULT_NAME, dict(

@@ -22,15 +22,18 @@ class Method:
     name: str
     transfer: Callable
     config_class: type
+    # The TransferConfig groups the method reads (empty: all of them). The command line
+    # warns about explicit flags of the other groups, which would have no effect.
+    settings_groups: tuple = ()
 
 
-def register(name, config_class):
-    """Decorator for a method's transfer function."""
+def register(name, config_class, settings_groups=()):
+    """Decorator for a method's transfer function (see Method for the arguments)."""
 
     def decorate(fn):
         if name in _REGISTRY:
             raise ValueError(f"method '{name}' is registered twice")
-        _REGISTRY[name] = Method(name, fn, config_class)
+        _REGISTRY[name] = Method(name, fn, config_class, tuple(settings_groups))
         return fn
 
     return decorate
@@ -51,3 +54,4 @@ def get(name):
 
 # Registration happens on import.
 from neural_style_audio.methods import optimisation, source_filter  # noqa: E402,F401
+from neural_style_audio.methods import wavenet  # noqa: E402,F401

@@ -37,7 +37,8 @@ def note_record(note, hop_length, sr):
                 level_db=round(note.level_db, 2))
 
 
-@methods.register("source_filter", TransferConfig)
+@methods.register("source_filter", TransferConfig,
+                  settings_groups=("features", "run", "source_filter"))
 def transfer(content, style, config=None, progress=None, cache=None, sr=None):
     """Plays the content's notes with a harmonic-plus-noise model of the style's instrument.
 

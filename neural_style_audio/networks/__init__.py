@@ -50,6 +50,7 @@ def required_samples(config):
 # Registration happens on import.
 from neural_style_audio.networks import random_conv, vgg19  # noqa: E402,F401
 from neural_style_audio.networks import instrument_cnn  # noqa: E402,F401
+from neural_style_audio.networks import recurrent  # noqa: E402,F401
 
 __all__ = ["NetworkSpec", "register", "names", "spec", "build_network", "required_frames",
            "required_samples"]

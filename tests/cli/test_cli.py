@@ -159,3 +159,19 @@ def test_batch_pair_error_after_ctrl_c_is_an_interrupt_not_a_failed_pair(
     assert code == cli.EXIT_INTERRUPTED, err
     assert "interrupted (Ctrl-C) after 0 finished pair(s)" in err
     assert "error:" not in err and "[2/2]" not in err  # Not a failed pair; no going on.
+
+
+def test_flags_the_default_method_ignores_give_one_warning(tone_files, tmp_path, capsys):
+    # The default preset (source_filter) optimises nothing: --iterations and --n_filters
+    # would silently do nothing without the warning.
+    content, style = tone_files
+    code, err = run(["--content", content, "--style", style, "--output", tmp_path / "o.wav",
+                     "--iterations=5", "--n_filters=32", "--noprogress"], capsys)
+    assert code == 0, err
+    warnings = [line for line in err.splitlines() if line.startswith("warning:")]
+    assert warnings == ["warning: --n_filters, --iterations have no effect with the "
+                        "source_filter method of --preset source_filter; the optimisation "
+                        "presets (e.g. --preset ulyanov) use them"]
+    code, err = run(["--content", content, "--style", style, "--output", tmp_path / "p.wav",
+                     "--preset=ulyanov"] + SMALL, capsys)
+    assert code == 0 and "warning:" not in err, err

@@ -200,9 +200,10 @@ def test_run_manifest_writes_outputs_and_resumes(tmp_path, monkeypatch):
     assert again[0].content.resolve() == paths["content"].resolve()
     assert again[0].output.is_file() and again[0].name == items[0].name
 
-    import neural_style_audio.methods.optimisation as transfer_module
+    from neural_style_audio import methods
     calls = []
-    monkeypatch.setattr(transfer_module, "transfer", lambda *a, **k: calls.append(a))
+    monkeypatch.setattr(methods, "get", lambda name: methods.Method(
+        name, lambda *a, **k: calls.append(a), object))
     evaluation.run_manifest(items, config, run_dir, plot=False, progress=False)
     assert calls == []  # Resumed: nothing recomputed.
     other = resolve_config("ulyanov", **dict(TINY, iterations=3))

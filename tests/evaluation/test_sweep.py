@@ -7,7 +7,6 @@ import soundfile as sf
 
 from neural_style_audio import evaluation
 from neural_style_audio.evaluation import plots, sweep
-from neural_style_audio.methods import optimisation as pipeline
 from conftest import SR, harmonic_tone
 
 TINY = dict(iterations=2, griffin_lim_iters=2, progress=False)
@@ -87,8 +86,10 @@ def test_2x2_sweep_writes_table_heatmaps_audio_and_resumes(tmp_path, pair, monke
     for png in ("sweep_final_loss.png", "sweep_log_spectral_distance.png"):
         assert (out / png).read_bytes()[:4] == b"\x89PNG"
 
+    from neural_style_audio import methods
     calls = []
-    monkeypatch.setattr(pipeline, "transfer", lambda *a, **k: calls.append(a))
+    monkeypatch.setattr(methods, "get", lambda name: methods.Method(
+        name, lambda *a, **k: calls.append(a), object))
     mtimes = {p: p.stat().st_mtime_ns for p in out.glob("cells/*/*")}
     second = sweep.run_sweep(grid, pair, out, **kwargs)
     assert (second.n_computed, second.n_resumed, calls) == (0, 4, [])

@@ -14,7 +14,8 @@ import pytest
 
 from conftest import REPO
 
-# Tests of everything that convolves or pools (networks, VGG-19, VGGish).
+# Tests of everything that convolves, pools or recurs (networks, VGG-19, VGGish, the
+# recurrent style networks, the WaveNet autoencoder, the CycleGAN's models).
 NETWORK_TESTS = [
     "tests/networks/test_random_conv.py",
     "tests/networks/test_vgg19.py::test_vgg19_layers_and_shapes",
@@ -22,6 +23,12 @@ NETWORK_TESTS = [
     "tests/networks/test_instrument_cnn.py",
     "tests/vggish_loss/test_vggish_model.py::test_activations_match_direct_computation",
     "tests/vggish_loss/test_vggish_model.py::test_width_multiplier_keeps_the_architecture",
+    "tests/networks/test_recurrent.py::test_frequency_axis_shapes_and_windows",
+    "tests/networks/test_recurrent.py::test_time_axis_shapes_any_length",
+    "tests/wavenet/test_model.py::test_layer_names_and_shapes_are_magentas",
+    "tests/wavenet/test_model.py::test_decoder_is_causal_and_encoder_sees_both_sides",
+    "tests/cyclegan/test_cyclegan_models.py::test_generator_and_discriminator_shapes",
+    "tests/cyclegan/test_cyclegan_models.py::test_gupta_discriminator_arithmetic_matches_the_paper",
 ]
 
 _PROBE = ("from tensorflow.python.util import _pywrap_util_port as p; "
