@@ -21,7 +21,6 @@ representation alone costs); writes docs/results/cyclegan_instruments.md and .js
 """
 import json
 import os
-import platform
 import subprocess
 import sys
 import time
@@ -64,6 +63,8 @@ VARIANT_FLAGS = {
                "--n_residual_blocks=6", "--disc_filters=32", "--batch_size=4"],
 }
 
+
+from cyclegan_common import loss_summary, machine  # noqa: E402  (sibling module)
 
 def random_melody(seed, n_notes):
     """A seeded random melody: a random walk on the C-major scale within PITCH_RANGE."""
@@ -229,21 +230,6 @@ def write_results(rows, runs, names):
     print("\n".join(lines))
 
 
-def loss_summary(rec):
-    """'cycle A+B x -> y, discriminators A+B x -> y' over the run's sessions (means of
-    their first and last 20 steps)."""
-    sessions = [s for s in rec.get("sessions", []) if s.get("final_losses")]
-    if not sessions:
-        return "no steps"
-    first, last = sessions[0].get("first_losses") or {}, sessions[-1]["final_losses"]
-
-    def pair(d, a, b):
-        return f"{d[a] + d[b]:.3f}" if a in d and b in d else "?"
-    return (f"cycle loss A+B {pair(first, 'cycle_a', 'cycle_b')} -> "
-            f"{pair(last, 'cycle_a', 'cycle_b')}, discriminator loss A+B "
-            f"{pair(first, 'disc_a', 'disc_b')} -> {pair(last, 'disc_a', 'disc_b')}, "
-            f"generator adversarial A->B {first.get('gen_ab_adv', float('nan')):.3f} -> "
-            f"{last['gen_ab_adv']:.3f} (means of the first and last 20 steps)")
 
 
 def write_figure(work, items, systems_audio, runs, path):
@@ -281,9 +267,6 @@ def write_figure(work, items, systems_audio, runs, path):
     fig.savefig(path, dpi=60)
 
 
-def machine():
-    return (f"{platform.node()}: {platform.processor() or platform.machine()}, "
-            f"{os.cpu_count()} CPU cores, {platform.system()}")
 
 
 def main(argv):
