@@ -201,13 +201,17 @@ def load_split(path, root=None):
       GenreDataError: unreadable or malformed JSON, or a missing track (named).
     """
     path = Path(path)
+    return _resolve_split(_read_split_json(path), root, path, str(path))
+
+
+def _read_split_json(path):
+    """The parsed JSON of a split file (GenreDataError: missing, unreadable, not JSON)."""
     try:
-        record = json.loads(path.read_text())
+        return json.loads(path.read_text())
     except FileNotFoundError:
         raise GenreDataError(f"{path}: split file not found") from None
     except (OSError, ValueError) as err:
         raise GenreDataError(f"{path}: not a genre split file ({err})") from None
-    return _resolve_split(record, root, path, str(path))
 
 
 def _resolve_split(record, root, path, name):
@@ -343,12 +347,7 @@ def save_splits(splits, path, root=None):
 def load_splits(path, root=None):
     """Reads a JSON file of one split or a list of splits -> [split, ...]."""
     path = Path(path)
-    try:
-        records = json.loads(path.read_text())
-    except FileNotFoundError:
-        raise GenreDataError(f"{path}: split file not found") from None
-    except (OSError, ValueError) as err:
-        raise GenreDataError(f"{path}: not a genre split file ({err})") from None
+    records = _read_split_json(path)
     if isinstance(records, dict):
         records = [records]
     if not isinstance(records, list) or not records:
