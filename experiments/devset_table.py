@@ -60,6 +60,7 @@ PRESET_OVERRIDES = {
     "deepmix": dict(iterations=30, griffin_lim_iters=100),
     "iitb": dict(iterations=30, griffin_lim_iters=100),
     "verma_smith": dict(iterations=30, griffin_lim_iters=100),
+    "deepmix_wavenet": dict(iterations=30),  # Decoded by the WaveNet (no Griffin-Lim).
 }
 SYSTEMS = (DEFAULT_SYSTEM,) + tuple(FULL_SYSTEMS) + tuple(PRESET_OVERRIDES)
 BASELINES = ("copy_content", "copy_style")

@@ -55,15 +55,20 @@ def describe_registry_choices(flag_values=flags.FLAGS):
                                      f"{flag_values[name].help}"
 
 
-def define_transfer_flags(flag_values=flags.FLAGS):
+def define_transfer_flags(flag_values=flags.FLAGS, default_preset=None):
     """Defines --preset and one flag per config field (no-op for already defined ones).
+
+    Args:
+      flag_values: where the flags go.
+      default_preset: the --preset default, whose values the other flags show as their
+        defaults (the package's DEFAULT_PRESET when None).
 
     Returns:
       The names of the flags defined, for `flags.declare_key_flag` in a script.
     """
     defined = []
     fv = dict(flag_values=flag_values)
-    default_preset = config_lib.DEFAULT_PRESET
+    default_preset = default_preset or config_lib.DEFAULT_PRESET
     if "preset" not in flag_values:
         flags.DEFINE_enum("preset", default_preset, list(config_lib.PRESETS),
                           "Published configuration to start from. The defaults shown for "

@@ -39,11 +39,11 @@ flags.DEFINE_string("metric", "chroma_similarity", "Metric plotted besides the f
 flags.DEFINE_bool("monophonic", True, "Include pitch_accuracy in the default metrics.")
 flags.DEFINE_bool("plot", True, "Write each transfer's PNG figure too.")
 flags.DEFINE_bool("overwrite", False, "Recompute cells already done, even with other settings.")
-define_transfer_flags(FLAGS)
 # A sweep explores the optimisation's settings (filters, widths, weights, optimisers), so
 # its preset is `ulyanov`, not the package's default (the source-filter method, which
-# has no loss to tabulate); --preset or --grid preset=... choose others.
-FLAGS.set_default("preset", "ulyanov")
+# has no loss to tabulate); --preset or --grid preset=... choose others. The settings'
+# help shows ulyanov's values as their defaults.
+define_transfer_flags(FLAGS, default_preset="ulyanov")
 
 
 def plan_pairs():

@@ -175,3 +175,14 @@ def test_flags_the_default_method_ignores_give_one_warning(tone_files, tmp_path,
     code, err = run(["--content", content, "--style", style, "--output", tmp_path / "p.wav",
                      "--preset=ulyanov"] + SMALL, capsys)
     assert code == 0 and "warning:" not in err, err
+
+
+def test_flag_help_shows_the_chosen_default_presets_values():
+    from neural_style_audio import config as config_lib
+    from neural_style_audio.cli.config_flags import define_transfer_flags
+    for preset, method in ((config_lib.DEFAULT_PRESET, "source_filter"),
+                           ("ulyanov", "optimisation")):
+        fv = flags.FlagValues()
+        define_transfer_flags(fv, default_preset=preset)
+        assert fv["preset"].default == preset and f"--preset {preset};" in fv["preset"].help
+        assert f"(default: {method})" in fv["method"].help.replace("'", "")
