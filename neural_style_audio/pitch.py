@@ -23,6 +23,7 @@ SILENCE_DB = 45.0  # Frames this far below the clip's loudest frame are silence.
 REATTACK_DB = 4.0  # Level rise after an onset that starts a repeated note (dB).
 ONSET_SEARCH_FRAMES = (6, 2)  # A pitch change snaps to an onset this many frames before/after.
 MAX_GAP_FRAMES = 8  # Unvoiced frames bridged inside one note (190 ms at hop 512, 22050 Hz).
+STEP_WINDOW_FRAMES = 8  # Frames on each side compared to find a gliding change of note.
 DECAYING_DB_PER_S = -6.0  # An instrument whose held notes fade faster than this decays.
 MAX_HOLD_S = 1.0  # A decaying note is held at most this long after it fades out.
 EPS = 1e-10
@@ -129,6 +130,41 @@ def _pitch_segments(midi, jump):
     return segments
 
 
+def split_pitch_steps(midi, start, stop, jump=PITCH_JUMP_SEMITONES,
+                      window=STEP_WINDOW_FRAMES, min_frames=MIN_NOTE_FRAMES):
+    """Splits a run of frames where its pitch steps to another note through a glide.
+
+    `_pitch_segments` follows a running median, so a legato change of a semitone that
+    pYIN reports as a glide (345, 341, 333, 330 Hz from F4 to E4) never leaves it by
+    more than `jump` and the two notes stay one. Here the medians of the `window`
+    frames before and after each frame are compared; where they differ by more than
+    `jump`, the run is split at the largest difference, and both halves are searched
+    again. Vibrato (a period of about one window) moves neither median much.
+
+    Args:
+      midi: [n_frames] pitch in MIDI numbers, NaN where unvoiced.
+      start, stop: the run's frame range.
+      jump, window, min_frames: above (each part keeps at least `min_frames` frames).
+
+    Returns:
+      [(start, stop)] frame ranges covering [start, stop), in order.
+    """
+    best, best_diff = None, jump
+    for t in range(start + max(window // 2, min_frames), stop - max(window // 2, min_frames) + 1):
+        before = midi[max(start, t - window):t]
+        after = midi[t:min(stop, t + window)]
+        before, after = before[np.isfinite(before)], after[np.isfinite(after)]
+        if before.size < min_frames or after.size < min_frames:
+            continue
+        diff = abs(float(np.median(after)) - float(np.median(before)))
+        if diff > best_diff:
+            best, best_diff = t, diff
+    if best is None:
+        return [(start, stop)]
+    return (split_pitch_steps(midi, start, best, jump, window, min_frames)
+            + split_pitch_steps(midi, best, stop, jump, window, min_frames))
+
+
 def note_f0(f0, width=PITCH_JUMP_SEMITONES):
     """One pitch for a note's f0 frames (Hz): the median of the frames within `width`
     semitones of the most common pitch, so that a glide into the note or a
@@ -174,7 +210,9 @@ def segment_notes(f0, voiced, rms_db, onsets=(), jump=PITCH_JUMP_SEMITONES,
     with np.errstate(invalid="ignore", divide="ignore"):
         midi = hz_to_midi(f0)
     merged = []  # Runs of one pitch, short unvoiced gaps bridged.
-    for start, stop in _pitch_segments(midi, jump):
+    runs = [part for start, stop in _pitch_segments(midi, jump)
+            for part in split_pitch_steps(midi, start, stop, jump, min_frames=min_frames)]
+    for start, stop in runs:
         if merged:
             prev_start, prev_stop = merged[-1]
             same = abs(np.nanmedian(midi[prev_start:prev_stop])

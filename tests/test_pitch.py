@@ -94,3 +94,30 @@ def test_decaying_notes_are_held_until_the_next_onset_sustained_ones_are_not():
     rms_db = pitch.frame_rms_db(sustained)
     assert abs(pitch.decay_rate(notes, rms_db, fps)) < 3.0
     assert pitch.hold_decaying_notes(notes, rms_db, len(rms_db), fps) == notes
+
+
+def _glide_track():
+    """F4 for 40 frames, a 12-frame glide down, E4 for 40 frames (as pYIN reports a
+    legato cello going from 349 to 330 Hz through 345, 341, 333)."""
+    midi = np.concatenate([np.full(40, 65.0), np.linspace(64.92, 64.08, 12), np.full(40, 64.0)])
+    return midi + 0.05 * np.sin(np.arange(len(midi)))  # A little jitter.
+
+
+def test_a_gliding_semitone_step_starts_a_new_note():
+    midi = _glide_track()
+    # The running median alone keeps the glide as one run (the bug this guards).
+    assert pitch._pitch_segments(midi, pitch.PITCH_JUMP_SEMITONES) == [(0, len(midi))]
+    parts = pitch.split_pitch_steps(midi, 0, len(midi))
+    assert len(parts) == 2 and 42 <= parts[0][1] <= 50 and parts[1] == (parts[0][1], len(midi))
+    f0 = 440.0 * 2 ** ((midi - 69) / 12)
+    notes = pitch.segment_notes(f0, np.ones(len(midi), bool), np.zeros(len(midi)))
+    assert [round(pitch.hz_to_midi(n.f0)) for n in notes] == [65, 64]
+
+
+def test_vibrato_and_unvoiced_frames_do_not_split_a_note():
+    t = np.arange(120)
+    vibrato = 64.0 + 0.5 * np.sin(2 * np.pi * t / 8.0)  # +-50 cents, one period = window.
+    assert pitch.split_pitch_steps(vibrato, 0, len(t)) == [(0, len(t))]
+    gappy = np.full(60, 60.0)
+    gappy[20:26] = np.nan
+    assert pitch.split_pitch_steps(gappy, 0, 60) == [(0, 60)]
