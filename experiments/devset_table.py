@@ -14,9 +14,10 @@
    (evaluation.runner.compute_metrics) and writes docs/results/devset_<split>.md (the
    means, the issue's goal per metric, per-SoundFont means) and .csv (per triplet).
 
-The published presets run at REDUCED iterations (PRESET_OVERRIDES): at their full
-settings they take 70-110 s per 10-s triplet on 2 CPU cores, over 3 hours for the
-72 triplets each. `ulyanov_full` is the `ulyanov` preset at its full settings, the
+The published presets run at REDUCED iterations (PRESET_OVERRIDES): even so they take
+15-130 s per 10-s triplet on 2 CPU cores (`ulyanov` at 30 iterations: 65-90 s); at
+their full settings about 10 minutes (`ulyanov_full`: 594 s), 12 hours per preset for
+the 72 triplets. `ulyanov_full` is the `ulyanov` preset at its full settings, the
 package's default before issue 11. Seconds are wall-clock per transfer inside one
 process (networks and compiled functions reused); the end-to-end time of
 scripts/transfer.py (a new process: imports, one pair, writing) is measured separately
@@ -55,7 +56,7 @@ FULL_SYSTEMS = {"ulyanov_full": "ulyanov"}
 # Published presets at reduced cost (see the module docstring): a tenth of their
 # iterations and 100 Griffin-Lim iterations instead of 500.
 PRESET_OVERRIDES = {
-    "cnn_baseline": dict(iterations=250),
+    "cnn_baseline": dict(iterations=100),  # Adam from the content: 4 % of its 2500 steps.
     "ulyanov": dict(iterations=30, griffin_lim_iters=100),
     "deepmix": dict(iterations=30, griffin_lim_iters=100),
     "iitb": dict(iterations=30, griffin_lim_iters=100),
