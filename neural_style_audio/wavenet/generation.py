@@ -8,13 +8,17 @@ per layer instead of a convolution over the receptive field. Unlike fastgen's on
 over a batch of clips; a chunk of samples is one call, so a progress bar can move
 between chunks. Per step:
 
-    past = rows of every layer's inputs at t - d_i, t - 2 d_i    # read at the end of t-1
-    pre  = cond[t // hop] + past @ W_past                        # one batched GEMM, all layers
+    past = rows of every layer's inputs at t - 2 d_i, t - d_i    # read at the end of t-1
     for each layer i:
-        z = pre[i] + l @ W_current[i]
+        z = cond_i[t // hop] + [past_i | l] @ W_dilated[i]        # one 2-D GEMM per layer
         g = sigmoid(z[:, :width]) * tanh(z[:, width:])
         [res, skip] = g @ [W_res | W_skip]_i;  l += res;  s += skip
     write every layer's input l_i into its circular rows; read the next step's past
+
+(formulation "batched" instead does past @ W_past for all layers in one batched GEMM
+ahead of the layer loop and l @ W_current[i] inside it: fewer operations per step, which
+is faster for narrow decoders; see default_formulation and
+benchmarks/bench_wavenet.py --ab.)
 
 All layers share one state buffer (`StateLayout`), so a step has one scatter and one
 gather whatever the depth; the read comes after the write so that XLA updates the
@@ -38,6 +42,14 @@ from neural_style_audio.wavenet import mulaw
 
 MODES = ("sample", "argmax")
 DEFAULT_CHUNK = 4000  # Samples per compiled call (a progress-bar step).
+# How a step multiplies the dilated kernels (see dilated_kernels and default_formulation).
+FORMULATIONS = ("per_layer", "batched")
+# Decoders at least this wide default to "per_layer". Measured (RESULTS section 12, A/B in
+# one process): width 512 (h512_bo16) per_layer 1.2x faster at batch 1 and 1.3x at batch
+# 64 than batched; width 32 (small) batched 1.07x faster at batch 1 (a step is per-op
+# overhead there, and per_layer adds a concat per layer), equal at batch 128. The
+# crossover between 32 and 512 was not measured: 128 is their geometric mean.
+PER_LAYER_MIN_WIDTH = 128
 
 
 _MASK32 = 0xFFFFFFFF
@@ -83,19 +95,23 @@ class DecoderWeights:
     """The decoder's weights, arranged for one-sample steps (all tensors float32).
 
     start: [K, width] (the start conv on a 1-channel input), start_b [width];
-    skip_start [width, skip], skip_start_b; past: [L, (K - 1) * width, 2 * width] (the
-    dilated kernels' taps on past inputs, oldest first); current: [L, width, 2 * width]
-    (their tap on the current input); res_skip: [L, width, width + skip],
-    res_skip_b [L, width + skip]; out1 [skip, skip]; logits [skip, Q], logits_b [Q].
+    skip_start [width, skip], skip_start_b; dilated: L kernels [K * width, 2 * width] (the
+    taps oldest first: K - 1 taps on past inputs, then the tap on the current input);
+    res_skip: L kernels [width, width + skip], res_skip_b: L biases [width + skip];
+    out1 [skip, skip]; logits [skip, Q], logits_b [Q].
+
+    The per-layer weights are lists of separate tensors, not one stacked [L, ...] tensor:
+    with layer i's kernels sliced out of stacked tensors inside the XLA loop, h512_bo16 ran
+    4.9x slower at batch 1 (8.9 against 43.2 samples/s, same "batched" formulation; most
+    likely the slices were copied every step).
     """
     start: tf.Tensor
     start_b: tf.Tensor
     skip_start: tf.Tensor
     skip_start_b: tf.Tensor
-    past: tf.Tensor
-    current: tf.Tensor
-    res_skip: tf.Tensor
-    res_skip_b: tf.Tensor
+    dilated: list
+    res_skip: list
+    res_skip_b: list
     out1: tf.Tensor
     logits: tf.Tensor
     logits_b: tf.Tensor
@@ -109,16 +125,14 @@ def fused_weights(decoder):
     """DecoderWeights of a model.Decoder (read from its variables, inside a tf.function)."""
     c = decoder.config
     k, w = c.filter_length, c.width
-    kernels = tf.stack([_t(conv.kernel) for conv in decoder.dilatedconvs])  # [L, K, w, 2w]
     return DecoderWeights(
         start=tf.reshape(decoder.startconv.kernel, [k, w]), start_b=decoder.startconv.bias,
         skip_start=decoder.skip_start.kernel[0], skip_start_b=decoder.skip_start.bias,
-        past=tf.reshape(kernels[:, :k - 1], [c.num_layers, (k - 1) * w, 2 * w]),
-        current=kernels[:, k - 1],
-        res_skip=tf.stack([tf.concat([_t(r.kernel)[0], _t(s.kernel)[0]], axis=1)
-                           for r, s in zip(decoder.res, decoder.skips)]),
-        res_skip_b=tf.stack([tf.concat([_t(r.bias), _t(s.bias)], axis=0)
-                             for r, s in zip(decoder.res, decoder.skips)]),
+        dilated=[tf.reshape(conv.kernel, [k * w, 2 * w]) for conv in decoder.dilatedconvs],
+        res_skip=[tf.concat([_t(r.kernel)[0], _t(s.kernel)[0]], axis=1)
+                  for r, s in zip(decoder.res, decoder.skips)],
+        res_skip_b=[tf.concat([_t(r.bias), _t(s.bias)], axis=0)
+                    for r, s in zip(decoder.res, decoder.skips)],
         out1=decoder.out1.kernel[0], logits=decoder.logits.kernel[0],
         logits_b=decoder.logits.bias)
 
@@ -178,10 +192,33 @@ def initial_state(config, batch_size):
             tf.zeros([max(len(layout.read_lag), 1), batch_size, config.width]))
 
 
-def _step(config, layout, weights, cond, cond_out, state, seed, mode, temperature):
-    """One sample for every clip: (next state, bins [B])."""
+def default_formulation(config):
+    """"per_layer" for decoders of width >= PER_LAYER_MIN_WIDTH, else "batched"."""
+    return "per_layer" if config.width >= PER_LAYER_MIN_WIDTH else "batched"
+
+
+def dilated_kernels(weights, config, formulation):
+    """The dilated kernels as the step uses them: (past [L, (K - 1) * width, 2 * width] or
+    None, [kernel of layer i]); taken out of `weights` once, ahead of the sample loop.
+
+    "per_layer": layer i's whole kernel [K * width, 2 * width] (one GEMM on
+    [past taps | current input]); "batched": the past taps of all layers in one tensor
+    for a single batched GEMM, and each layer's current tap [width, 2 * width].
+    """
+    if formulation not in FORMULATIONS:
+        raise ValueError(f"formulation must be one of {FORMULATIONS}, got '{formulation}'")
+    split = (config.filter_length - 1) * config.width
+    if formulation == "per_layer" or not split:
+        return None, weights.dilated
+    return (tf.stack([kernel[:split] for kernel in weights.dilated]),
+            [kernel[split:] for kernel in weights.dilated])
+
+
+def _step(config, layout, weights, kernels, cond, cond_out, state, seed, mode, temperature):
+    """One sample for every clip: (next state, bins [B]); kernels from dilated_kernels."""
     t, x, start_taps, buffer, past = state
     w, taps, n_layers = config.width, layout.taps, config.num_layers
+    past_kernel, layer_kernels = kernels
     frame = t // config.ae_hop_length
     if taps:
         window = tf.concat([start_taps, x[:, None]], axis=1)  # [B, K]: oldest first.
@@ -190,16 +227,22 @@ def _step(config, layout, weights, cond, cond_out, state, seed, mode, temperatur
         window = x[:, None]
     l = tf.matmul(window, weights.start) + weights.start_b
     s = tf.matmul(l, weights.skip_start) + weights.skip_start_b
-    # Every layer's taps on past inputs depend on earlier steps only: one batched GEMM.
     pre = tf.gather(cond, frame)  # [L, B, 2w]
     if taps:  # `past` [L * taps, B, w] was read at the end of the previous step.
         taps_in = tf.reshape(tf.transpose(tf.reshape(past, [n_layers, taps, -1, w]),
                                           [0, 2, 1, 3]), [n_layers, -1, taps * w])
-        pre = pre + tf.matmul(taps_in, weights.past)
+        if past_kernel is not None:
+            # Every layer's taps on past inputs depend on earlier steps only: one batched
+            # GEMM for all layers ahead of the layer loop.
+            pre = pre + tf.matmul(taps_in, past_kernel)
     inputs = []
     for i in range(n_layers):
         inputs.append(l)
-        z = pre[i] + tf.matmul(l, weights.current[i])
+        if taps and past_kernel is None:
+            # One 2-D GEMM on [past taps | current input] against the whole kernel.
+            z = pre[i] + tf.matmul(tf.concat([taps_in[i], l], axis=1), layer_kernels[i])
+        else:
+            z = pre[i] + tf.matmul(l, layer_kernels[i])
         g = tf.sigmoid(z[:, :w]) * tf.tanh(z[:, w:])
         rs = tf.matmul(g, weights.res_skip[i]) + weights.res_skip_b[i]
         l = l + rs[:, :w]
@@ -227,23 +270,28 @@ class FastGenerator:
     from the model's variables at each call, so a generator follows training.
     """
 
-    def __init__(self, model, chunk=DEFAULT_CHUNK, jit_compile=True):
+    def __init__(self, model, chunk=DEFAULT_CHUNK, jit_compile=True, formulation=None):
+        """formulation: one of FORMULATIONS (None: default_formulation of the config)."""
+        if formulation is not None and formulation not in FORMULATIONS:
+            raise ValueError(f"formulation must be one of {FORMULATIONS}, got '{formulation}'")
         self.model = model
         self.config = model.config
         self.chunk = int(chunk)
+        self.formulation = formulation or default_formulation(self.config)
         self._run = tf.function(self._run_chunk, jit_compile=jit_compile, reduce_retracing=True)
 
     def _run_chunk(self, state, encoding, n_steps, seed, mode, temperature):
         config = self.config
         decoder = self.model.decoder
         weights = fused_weights(decoder)
+        kernels = dilated_kernels(weights, config, self.formulation)
         cond, cond_out = conditioning(decoder, encoding)
         layout = StateLayout(config)
         out = tf.TensorArray(tf.int32, size=self.chunk, element_shape=[encoding.shape[0]])
 
         def body(i, state, out):
-            state, bins = _step(config, layout, weights, cond, cond_out, state, seed, mode,
-                                temperature)
+            state, bins = _step(config, layout, weights, kernels, cond, cond_out, state, seed,
+                                mode, temperature)
             return i + 1, state, out.write(i, bins)
 
         _, state, out = tf.while_loop(lambda i, *_: i < n_steps, body,
