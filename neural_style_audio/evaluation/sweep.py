@@ -12,6 +12,7 @@ sweep.md, with a heat-map (2+ axes) or line plot (1 axis) per plotted quantity.
 """
 import dataclasses
 import itertools
+import json
 import sys
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from neural_style_audio.evaluation import runner as evaluation
 
 CELLS_DIR = "cells"
 CELL_RESULT_NAME = "cell.json"
+BASELINES_NAME = "baselines.json"  # The copy baselines' rows, reused by a resumed sweep.
 TABLE_STEM = "sweep"
 PRESET_AXIS = "preset"  # A grid axis over presets as well as over config fields.
 RUN_COLUMNS = ("final_loss", "time_s")  # Per cell: mean over pairs of each.
@@ -284,13 +286,40 @@ def run_sweep(grid, pairs, output_dir, preset="ulyanov", overrides=None, metric_
         n_computed += 1
     # Every table carries "copy the content" and "copy the style", scored like the cells.
     baseline_sr = planned[0][2].features.sr
-    baselines = evaluation.summarize(evaluation.evaluate_baselines(
-        pairs, sr=baseline_sr, names=metric_names, cache=cache), evaluation.BASELINES)
+    baselines = evaluation.summarize(_baseline_rows(pairs, baseline_sr, metric_names, cache,
+                                                    output_dir / BASELINES_NAME),
+                                     evaluation.BASELINES)
     paths = write_sweep_table(rows, grid, metric_names, output_dir, plot_metric,
                               baselines=baselines, baseline_sr=baseline_sr)
     return SweepResult(rows=rows, paths=paths, n_computed=n_computed,
                        n_resumed=len(planned) - n_computed, metric_names=list(metric_names),
                        compilations=shared.n_traces)
+
+
+def _file_stamp(path):
+    """(path, size, mtime_ns) of a clip, or None: what makes stored baseline rows stale."""
+    if path is None:
+        return None
+    stat = Path(path).stat()
+    return [str(path), stat.st_size, stat.st_mtime_ns]
+
+
+def _baseline_rows(pairs, sr, metric_names, cache, path):
+    """The copy baselines' rows of `pairs`, reused from `path` when it was written for
+    the same clips (paths, sizes, modification times), metrics and sample rate."""
+    key = dict(sr=sr, metrics=list(metric_names),
+               clips=[[_file_stamp(p) for p in (pair.content, pair.style, pair.target)]
+                      for pair in pairs])
+    if path.is_file():
+        try:
+            stored = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            stored = None
+        if isinstance(stored, dict) and stored.get("key") == key:
+            return stored["rows"]
+    rows = evaluation.evaluate_baselines(pairs, sr=sr, names=metric_names, cache=cache)
+    evaluation.write_json(path, dict(key=key, rows=rows))
+    return rows
 
 
 def table_columns(grid, metric_names):

@@ -91,8 +91,14 @@ def test_2x2_sweep_writes_table_heatmaps_audio_and_resumes(tmp_path, pair, monke
     monkeypatch.setattr(methods, "get", lambda name: methods.Method(
         name, lambda *a, **k: calls.append(a), object))
     mtimes = {p: p.stat().st_mtime_ns for p in out.glob("cells/*/*")}
+    # A resumed sweep also reuses the copy baselines' rows (same clips, metrics, rate).
+    from neural_style_audio.evaluation import runner
+    scored = []
+    monkeypatch.setattr(runner, "evaluate_baselines",
+                        lambda *a, **k: scored.append(a) or [])
     second = sweep.run_sweep(grid, pair, out, **kwargs)
-    assert (second.n_computed, second.n_resumed, calls) == (0, 4, [])
+    assert (second.n_computed, second.n_resumed, calls, scored) == (0, 4, [], [])
+    assert (out / "sweep.md").read_text().count("| copy_") == 2
     assert mtimes == {p: p.stat().st_mtime_ns for p in out.glob("cells/*/*")}
     assert [r["final_loss"] for r in second.rows] == pytest.approx(
         [r["final_loss"] for r in first.rows])
