@@ -63,6 +63,35 @@ def judge_split(work):
     return path, genre_data.load_split(path, root=FLAGS.data_dir)
 
 
+def genre_converter(variant, work_dir=REPO / "outputs/cyclegan/genres", n_iter=100):
+    """convert(y, sr) -> y: the trained A->B generator of run_<variant> (its latest
+    checkpoint), Griffin-Lim phase; for experiments/genre_transfer_table.py --converter.
+    convert.settings names the run and its training steps (a retrained model is then
+    re-evaluated there)."""
+    from neural_style_audio.cyclegan import convert as cyclegan_convert
+    run_dir = Path(work_dir) / f"run_{variant}"
+    generator, config = cyclegan_convert.load_generator(run_dir, "a2b")
+    run = json.loads((run_dir / "cyclegan.json").read_text())
+
+    def convert(y, sr):
+        return cyclegan_convert.convert_at_rate(generator, np.asarray(y, np.float32), sr,
+                                                config.spectrogram, n_iter=n_iter)
+
+    convert.settings = dict(run=str(run_dir.relative_to(REPO) if run_dir.is_relative_to(REPO)
+                                    else run_dir),
+                            trained_steps=run["total_steps"],
+                            steps_per_epoch=run["steps_per_epoch"], griffin_lim_iters=n_iter)
+    return convert
+
+
+def published_converter():
+    return genre_converter("published")
+
+
+def strong_converter():
+    return genre_converter("strong")
+
+
 def train(work):
     split_path, _ = judge_split(work)
     cmd = [sys.executable, str(REPO / "scripts" / "train_cyclegan.py"),

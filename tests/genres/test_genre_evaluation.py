@@ -94,10 +94,12 @@ def test_table_script_with_a_converter_hook(trained, tmp_path, monkeypatch, caps
     text = out.read_text()
     assert "| `negated` | - |" in text and "| content clip, unchanged | - |" in text
     rows = json.loads(out.with_suffix(".json").read_text())["rows"]
-    assert [r["method"] for r in rows] == ["content", "style", "negated"] * 2  # Pair-major.
+    assert [r["method"] for r in rows] == ["content", "content_peak", "style",
+                                           "negated"] * 2  # Pair-major.
     # A sign flip keeps the spectrum: the judge's verdict does not move.
-    for r in rows[2::3]:
+    for r in rows[3::4]:
         assert r["p_style_after"] == pytest.approx(r["p_style_before"], abs=1e-3)
+    assert "| content clip, peak-normalised to 0.9 | - |" in text
     records = sorted((tmp_path / "work").rglob("*.json"))
     stamps = [p.stat().st_mtime_ns for p in records]
     assert table.main(args) == 0  # Resumed: nothing recomputed.
@@ -112,3 +114,67 @@ def test_table_script_bad_method_is_one_line_error(trained, capsys):
     root, _, _ = trained
     assert _table_module().main([f"--judge_dir={root / 'judge'}", "--methods=wavenet"]) == 2
     assert "error: --methods: unknown wavenet" in capsys.readouterr().err
+
+
+def test_table_script_extra_judge_reuses_kept_outputs(trained, tmp_path, monkeypatch):
+    root, _, _ = trained
+    (tmp_path / "genre_hook_counted.py").write_text(
+        "calls = []\n"
+        "def converter():\n"
+        "    def convert(y, sr):\n"
+        "        calls.append(len(y))\n"
+        "        return 0.5 * y[::-1]\n"
+        "    convert.settings = dict(trained_steps=7)\n"
+        "    return convert\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import genre_hook_counted as hook
+    out = tmp_path / "table.md"
+    args = [f"--judge_dir={root / 'judge'}", "--content_genre=low", "--style_genre=high",
+            "--methods=", "--converter=reversed=genre_hook_counted:converter", "--n_pairs=2",
+            "--clip_s=1", f"--work_dir={tmp_path / 'work'}", f"--output={out}"]
+    table = _table_module()
+    assert table.main(args) == 0
+    assert len(hook.calls) == 2
+    kept = sorted((tmp_path / "work").rglob("reversed/*.npy"))
+    assert len(kept) == 2
+    # A second judge (here the same judge again) is applied to the kept outputs: no
+    # conversion is redone, and its verdicts equal the first judge's.
+    assert table.main([*args, f"--extra_judges={root / 'judge'}"]) == 0
+    assert len(hook.calls) == 2
+    data = json.loads(out.with_suffix(".json").read_text())
+    for row in data["rows"]:
+        again = row["also_judged"]["mfcc_logreg"]
+        assert again["p_style_after"] == pytest.approx(row["p_style_after"], abs=1e-5)
+        assert again["predicted_before"] == row["predicted_before"]
+    assert data["settings"]["reversed"] == dict(converter="genre_hook_counted:converter",
+                                                trained_steps=7)
+    text = out.read_text()
+    assert "## The same outputs judged by `mfcc_logreg`" in text
+    assert "Before any transfer, this judge labels " in text and "content clips low" in text
+    assert "- `reversed`: converter genre_hook_counted:converter, trained_steps 7" in text
+    # --table_only rebuilds the same table from the records.
+    before = out.read_text().split("\n", 3)[3]
+    assert table.main([*args, f"--extra_judges={root / 'judge'}", "--table_only"]) == 0
+    assert out.read_text().split("\n", 3)[3] == before
+
+
+def test_table_script_bad_converter_is_one_line_error(trained, capsys):
+    root, _, _ = trained
+    assert _table_module().main([f"--judge_dir={root / 'judge'}", "--methods=",
+                                 "--converter=x=no_such_module_here:f"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: --converter x=no_such_module_here:f:")
+
+
+def test_table_settings_of_every_method():
+    # The time-axis variants override content_weight: it must appear once (a duplicate
+    # keyword used to stop the script before any transfer).
+    table = _table_module()
+    steps = {name: 3 for name in table.METHODS}
+    converters, settings = table.optimisation_converters(list(table.METHODS), steps)
+    assert set(converters) == set(settings) == set(table.METHODS)
+    assert settings["gupta_rnn_time"]["content_weight"] == 0.036
+    assert settings["gupta_rnn_time"]["rnn_axis"] == "time"
+    assert settings["gupta_bilstm"]["published_iterations"] == 10000
+    assert all(s["iterations"] == 3 for s in settings.values())
+    assert converters["gupta_bilstm_time"].config.network.rnn_axis == "time"
