@@ -80,15 +80,22 @@ def _table_module():
     return module
 
 
+def _converter_table_args(root, tmp_path, style_genre, converter):
+    """(table path, arguments) of a 2-pair genre_transfer_table run with one converter."""
+    out = tmp_path / "table.md"
+    return out, [f"--judge_dir={root / 'judge'}", "--content_genre=low",
+                 f"--style_genre={style_genre}", "--methods=", f"--converter={converter}",
+                 "--n_pairs=2", "--clip_s=1", f"--work_dir={tmp_path / 'work'}",
+                 f"--output={out}"]
+
+
 def test_table_script_with_a_converter_hook(trained, tmp_path, monkeypatch, capsys):
     root, _, _ = trained
     (tmp_path / "genre_hook_module.py").write_text(
         "def converter():\n    return lambda y, sr: -y\n")
     monkeypatch.syspath_prepend(str(tmp_path))
-    out = tmp_path / "table.md"
-    args = [f"--judge_dir={root / 'judge'}", "--content_genre=low", "--style_genre=noise",
-            "--methods=", "--converter=negated=genre_hook_module:converter", "--n_pairs=2",
-            "--clip_s=1", f"--work_dir={tmp_path / 'work'}", f"--output={out}"]
+    out, args = _converter_table_args(root, tmp_path, "noise",
+                                      "negated=genre_hook_module:converter")
     table = _table_module()
     assert table.main(args) == 0
     text = out.read_text()
@@ -128,10 +135,8 @@ def test_table_script_extra_judge_reuses_kept_outputs(trained, tmp_path, monkeyp
         "    return convert\n")
     monkeypatch.syspath_prepend(str(tmp_path))
     import genre_hook_counted as hook
-    out = tmp_path / "table.md"
-    args = [f"--judge_dir={root / 'judge'}", "--content_genre=low", "--style_genre=high",
-            "--methods=", "--converter=reversed=genre_hook_counted:converter", "--n_pairs=2",
-            "--clip_s=1", f"--work_dir={tmp_path / 'work'}", f"--output={out}"]
+    out, args = _converter_table_args(root, tmp_path, "high",
+                                      "reversed=genre_hook_counted:converter")
     table = _table_module()
     assert table.main(args) == 0
     assert len(hook.calls) == 2
