@@ -1,5 +1,5 @@
 """Helpers shared by the CycleGAN experiment scripts (cyclegan_instruments.py,
-cyclegan_genres.py): run summaries and the machine line."""
+cyclegan_genres.py): run summaries, the results table and the machine line."""
 import os
 import platform
 
@@ -24,3 +24,31 @@ def loss_summary(rec):
 def machine():
     return (f"{platform.node()}: {platform.processor() or platform.machine()}, "
             f"{os.cpu_count()} CPU cores, {platform.system()}")
+
+
+def _nothing(rec):
+    return ""
+
+
+def results_lines(title, intro, systems, columns, heads, summary, runs, data_note=_nothing,
+                  settings_note=_nothing):
+    """The markdown of an evaluation: a title, an intro paragraph, one table row per
+    system (columns' means from `summary[system][column]`, headed by `heads`), then one
+    line per training run: steps and epochs (then `data_note(rec)`), minutes, then
+    `settings_note(rec)` and the losses."""
+    lines = [title, "", intro, "",
+             "| system | " + " | ".join(heads[c] for c in columns) + " |",
+             "|---|" + "---|" * len(columns)]
+    for s in systems:
+        lines.append(f"| {s} | " + " | ".join(f"{summary[s][c]:.3f}" for c in columns) + " |")
+    lines += ["", "Training runs (scripts/train_cyclegan.py; settings in the run's "
+              "cyclegan.json):", ""]
+    for variant, rec in runs.items():
+        steps = rec.get("total_steps", 0)
+        secs = sum(s["seconds"] for s in rec.get("sessions", []))
+        lines.append(
+            f"- {variant}: {steps} steps of batch {rec['config']['train']['batch_size']} "
+            f"({steps / max(1, rec['steps_per_epoch']):.2f} epochs of "
+            f"{rec['steps_per_epoch']} steps{data_note(rec)}), {secs / 60:.1f} min; "
+            f"{settings_note(rec)}{loss_summary(rec)}")
+    return lines

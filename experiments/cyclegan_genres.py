@@ -51,7 +51,7 @@ VARIANT_FLAGS = {  # As experiments/cyclegan_instruments.py (2-core CPU budget).
 }
 
 
-from cyclegan_common import loss_summary, machine  # noqa: E402  (sibling module)
+from cyclegan_common import machine, results_lines  # noqa: E402  (sibling module)
 
 def judge_split(work):
     """The first judge's split, written where train_cyclegan.py --split reads it."""
@@ -179,34 +179,18 @@ def write_results(rows, runs, judge_names, n_tracks):
     for j in judge_names:
         heads[f"{j}_p_b"] = f"{j}: P({b})"
         heads[f"{j}_is_b"] = f"{j}: fraction judged {b}"
-    lines = [f"# CycleGAN {FLAGS.genre_a} -> {b}: genre judges", "",
-             f"Written by `python experiments/cyclegan_genres.py --stage evaluate`: "
-             f"{n_tracks} held-out {FLAGS.genre_a} tracks (the judges' test split; "
-             f"{FLAGS.excerpt_s:.0f}-s excerpts from {FLAGS.offset_s:.0f} s), converted "
-             f"{FLAGS.genre_a} -> {b} with Griffin-Lim ({FLAGS.griffin_lim_iters} "
-             f"iterations). copy_style = {b} test tracks. Machine: {machine()}.", "",
-             "| system | " + " | ".join(heads[c] for c in columns) + " |",
-             "|---|" + "---|" * len(columns)]
-    for s in systems:
-        lines.append(f"| {s} | " + " | ".join(f"{summary[s][c]:.3f}" for c in columns) + " |")
-    lines += ["", "Training runs (scripts/train_cyclegan.py; settings in the run's "
-              "cyclegan.json):", ""]
-    for variant, rec in runs.items():
-        c = rec["config"]
-        steps = rec.get("total_steps", 0)
-        secs = sum(s["seconds"] for s in rec.get("sessions", []))
-        lines.append(
-            f"- {variant}: {steps} steps of batch {c['train']['batch_size']} "
-            f"({steps / max(1, rec['steps_per_epoch']):.2f} epochs of "
-            f"{rec['steps_per_epoch']} steps; {rec['n_images']['a']} + "
-            f"{rec['n_images']['b']} training tracks), {secs / 60:.1f} min; "
-            f"{loss_summary(rec)}")
+    lines = results_lines(
+        f"# CycleGAN {FLAGS.genre_a} -> {b}: genre judges",
+        f"Written by `python experiments/cyclegan_genres.py --stage evaluate`: "
+        f"{n_tracks} held-out {FLAGS.genre_a} tracks (the judges' test split; "
+        f"{FLAGS.excerpt_s:.0f}-s excerpts from {FLAGS.offset_s:.0f} s), converted "
+        f"{FLAGS.genre_a} -> {b} with Griffin-Lim ({FLAGS.griffin_lim_iters} "
+        f"iterations). copy_style = {b} test tracks. Machine: {machine()}.",
+        systems, columns, heads, summary, runs,
+        data_note=lambda rec: f"; {rec['n_images']['a']} + {rec['n_images']['b']} "
+                              "training tracks")
     Path(str(stem) + ".md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
-
-
-
-
 
 
 def main(argv):

@@ -64,7 +64,7 @@ VARIANT_FLAGS = {
 }
 
 
-from cyclegan_common import loss_summary, machine  # noqa: E402  (sibling module)
+from cyclegan_common import machine, results_lines  # noqa: E402  (sibling module)
 
 def random_melody(seed, n_notes):
     """A seeded random melody: a random walk on the C-major scale within PITCH_RANGE."""
@@ -200,36 +200,27 @@ def write_results(rows, runs, names):
              "timbre_accuracy": "timbre accuracy (higher better)",
              "octave_forgiving_pitch_accuracy": "pitch accuracy, octave-forgiving (higher)",
              "mfcc_distance_to_target": "MFCC-stats distance to target (lower)"}
-    lines = [f"# CycleGAN {FLAGS.instrument_a} -> {FLAGS.instrument_b}: triplet metrics",
-             "", f"Written by `python experiments/cyclegan_instruments.py --stage evaluate` "
-             f"({len({r['item'] for r in rows})} held-out named melodies; phase "
-             f"{FLAGS.phase}, {FLAGS.griffin_lim_iters} Griffin-Lim iterations). Machine: "
-             f"{machine()}.", "",
-             "| system | " + " | ".join(heads[m] for m in names) + " |",
-             "|---|" + "---|" * len(names)]
-    for s in systems:
-        lines.append(f"| {s} | " + " | ".join(f"{summary[s][m]:.3f}" for m in names) + " |")
-    lines += ["", "Training runs (scripts/train_cyclegan.py; settings in the run's "
-              "cyclegan.json):", ""]
-    for variant, rec in runs.items():
-        c = rec["config"]
-        steps = rec.get("total_steps", 0)
-        secs = sum(s["seconds"] for s in rec.get("sessions", []))
-        lines.append(
-            f"- {variant}: {steps} steps of batch {c['train']['batch_size']} "
-            f"({steps / max(1, rec['steps_per_epoch']):.2f} epochs of "
-            f"{rec['steps_per_epoch']} steps), {secs / 60:.1f} min; generator "
-            f"{c['network']['gen_filters']} filters, {c['network']['n_residual_blocks']} "
-            f"residual blocks, {c['network']['discriminator']} discriminator, "
-            f"{c['loss']['gan_loss']}, lambda_cycle {c['loss']['lambda_cycle']}, "
-            f"lambda_identity {c['loss']['lambda_identity']}, Adam "
-            f"{c['train']['learning_rate']} (beta_1 {c['train']['beta_1']}); crops "
-            f"{c['spectrogram']['crop_frames']} frames x {c['spectrogram']['n_fft'] // 2} "
-            f"bins; {loss_summary(rec)}")
+    lines = results_lines(
+        f"# CycleGAN {FLAGS.instrument_a} -> {FLAGS.instrument_b}: triplet metrics",
+        f"Written by `python experiments/cyclegan_instruments.py --stage evaluate` "
+        f"({len({r['item'] for r in rows})} held-out named melodies; phase "
+        f"{FLAGS.phase}, {FLAGS.griffin_lim_iters} Griffin-Lim iterations). Machine: "
+        f"{machine()}.", systems, names, heads, summary, runs,
+        settings_note=_network_settings)
     Path(str(stem) + ".md").write_text("\n".join(lines) + "\n")
     print("\n".join(lines))
 
 
+def _network_settings(rec):
+    """'generator ..., crops ...; ' of one training run's settings (its cyclegan.json)."""
+    c = rec["config"]
+    return (f"generator {c['network']['gen_filters']} filters, "
+            f"{c['network']['n_residual_blocks']} residual blocks, "
+            f"{c['network']['discriminator']} discriminator, {c['loss']['gan_loss']}, "
+            f"lambda_cycle {c['loss']['lambda_cycle']}, lambda_identity "
+            f"{c['loss']['lambda_identity']}, Adam {c['train']['learning_rate']} (beta_1 "
+            f"{c['train']['beta_1']}); crops {c['spectrogram']['crop_frames']} frames x "
+            f"{c['spectrogram']['n_fft'] // 2} bins; ")
 
 
 def write_figure(work, items, systems_audio, runs, path):
@@ -265,8 +256,6 @@ def write_figure(work, items, systems_audio, runs, path):
     fig.tight_layout()
     Path(path).parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=60)
-
-
 
 
 def main(argv):
