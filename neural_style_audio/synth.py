@@ -28,6 +28,13 @@ RELEASE_TAIL_S = 1.0  # Seconds rendered after the last note-off so releases rin
 TRIM_FRAME_LENGTH = 512  # Samples per frame for the trailing-silence detector.
 FADE_OUT_S = 0.05  # Fade applied when a clip is cut to a fixed duration.
 FLUIDSYNTH_TIMEOUT_S = 120  # A render taking longer than this is treated as hung.
+# The General-MIDI instruments the package's trained networks (instrument CNN, WaveNet)
+# are rendered from by default: names of training.instrument_cnn.INSTRUMENT_RANGES. Here,
+# not there, so that the training commands define their flags without TensorFlow.
+TRAINING_INSTRUMENTS = (
+    "piano", "electric_piano", "vibraphone", "marimba", "organ", "nylon_guitar",
+    "steel_guitar", "acoustic_bass", "violin", "cello", "harp", "choir_aahs", "trumpet",
+    "trombone", "alto_sax", "oboe", "clarinet", "flute")
 
 SOUNDFONT_ENV_VAR = "NEURAL_STYLE_AUDIO_SOUNDFONT"  # Path to a .sf2, overrides search.
 SOUNDFONT_NAME = "FluidR3_GM.sf2"

@@ -25,13 +25,10 @@ from absl import flags  # noqa: E402
 from neural_style_audio import cli, synth  # noqa: E402
 
 FLAGS = flags.FLAGS
-# Defaults are literals here so that defining the flags does not import TensorFlow;
-# tests/training/test_instrument_cnn_training.py checks them against the library's.
-flags.DEFINE_list("instruments", [
-    "piano", "electric_piano", "vibraphone", "marimba", "organ", "nylon_guitar",
-    "steel_guitar", "acoustic_bass", "violin", "cello", "harp", "choir_aahs", "trumpet",
-    "trombone", "alto_sax", "oboe", "clarinet", "flute"], "Classes (training/instrument_cnn.py "
-    "INSTRUMENT_RANGES names).")
+# Defaults are literals or TF-free constants here so that defining the flags does not
+# import TensorFlow; tests/training/test_instrument_cnn_training.py checks them against the library's.
+flags.DEFINE_list("instruments", list(synth.TRAINING_INSTRUMENTS), "Classes "
+                  "(training/instrument_cnn.py INSTRUMENT_RANGES names).")
 flags.DEFINE_list("soundfonts", ["fluidr3", "musescore"], "SoundFonts rendered.")
 flags.DEFINE_list("soundfont_files", [], "Explicit SoundFont paths as name=path "
                   "(default: searched where synth.find_soundfont searches).")

@@ -39,11 +39,8 @@ flags.DEFINE_float("learning_rate", 1e-3, "Adam learning rate.")
 flags.DEFINE_integer("eval_every", 200, "Steps between held-out evaluations and checkpoints.")
 flags.DEFINE_integer("eval_crops", 32, "Held-out crops per evaluation.")
 flags.DEFINE_integer("seed", 0, "Initialisation, crops and gains.")
-flags.DEFINE_list("instruments", [
-    "piano", "electric_piano", "vibraphone", "marimba", "organ", "nylon_guitar",
-    "steel_guitar", "acoustic_bass", "violin", "cello", "harp", "choir_aahs", "trumpet",
-    "trombone", "alto_sax", "oboe", "clarinet", "flute"], "Instruments rendered "
-    "(training/instrument_cnn.py INSTRUMENT_RANGES names).")
+flags.DEFINE_list("instruments", list(synth.TRAINING_INSTRUMENTS), "Instruments rendered "
+                  "(training/instrument_cnn.py INSTRUMENT_RANGES names).")
 flags.DEFINE_list("soundfonts", ["fluidr3", "musescore"], "SoundFonts rendered.")
 flags.DEFINE_integer("train_events", 64, "Training events per instrument and SoundFont.")
 flags.DEFINE_integer("test_events", 16, "Held-out-pitch events per instrument and SoundFont.")

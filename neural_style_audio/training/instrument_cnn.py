@@ -31,6 +31,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from neural_style_audio import synth
 from neural_style_audio.networks import instrument_cnn
 from neural_style_audio.networks.vgg19 import seeded_glorot
 from neural_style_audio.training import loop
@@ -43,10 +44,7 @@ from neural_style_audio.training import vggish_compact
 # harp (the paper's first content) and a choir (the nearest GM sound to a voice).
 INSTRUMENT_RANGES = dict(vggish_compact.INSTRUMENT_RANGES,
                          harp=(46, 36, 91), choir_aahs=(52, 48, 79))
-DEFAULT_INSTRUMENTS = (
-    "piano", "electric_piano", "vibraphone", "marimba", "organ", "nylon_guitar",
-    "steel_guitar", "acoustic_bass", "violin", "cello", "harp", "choir_aahs", "trumpet",
-    "trombone", "alto_sax", "oboe", "clarinet", "flute")
+DEFAULT_INSTRUMENTS = synth.TRAINING_INSTRUMENTS
 # SoundFont name -> file names searched in synth.SOUNDFONT_DIRS (first found wins).
 SOUNDFONT_FILES = {
     "fluidr3": ("FluidR3_GM.sf2",),
