@@ -26,7 +26,8 @@ from neural_style_audio import cli, synth  # noqa: E402
 
 FLAGS = flags.FLAGS
 # Defaults are literals or TF-free constants here so that defining the flags does not
-# import TensorFlow; tests/training/test_instrument_cnn_training.py checks them against the library's.
+# import TensorFlow; tests/training/test_instrument_cnn_training.py checks them against
+# the library's.
 flags.DEFINE_list("instruments", list(synth.TRAINING_INSTRUMENTS), "Classes "
                   "(training/instrument_cnn.py INSTRUMENT_RANGES names).")
 flags.DEFINE_list("soundfonts", ["fluidr3", "musescore"], "SoundFonts rendered.")
