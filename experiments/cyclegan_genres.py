@@ -17,8 +17,6 @@ and .json.
 """
 import json
 import os
-import subprocess
-import sys
 from pathlib import Path
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -44,14 +42,10 @@ flags.DEFINE_integer("griffin_lim_iters", 100, "evaluate: Griffin-Lim iterations
 flags.DEFINE_string("results", "docs/results/cyclegan_genres", "evaluate: output stem.")
 
 SR = 22050
-VARIANT_FLAGS = {  # As experiments/cyclegan_instruments.py (2-core CPU budget).
-    "published": ["--crop_frames=64", "--n_fft=512", "--hop_length=128"],
-    "strong": ["--crop_frames=64", "--n_fft=512", "--hop_length=128", "--gen_filters=16",
-               "--n_residual_blocks=6", "--disc_filters=32", "--batch_size=4"],
-}
 
+from cyclegan_common import (machine, quiet_tensorflow, results_lines,  # noqa: E402
+                             run_training)  # (sibling module)
 
-from cyclegan_common import machine, results_lines  # noqa: E402  (sibling module)
 
 def judge_split(work):
     """The first judge's split, written where train_cyclegan.py --split reads it."""
@@ -94,21 +88,13 @@ def strong_converter():
 
 def train(work):
     split_path, _ = judge_split(work)
-    cmd = [sys.executable, str(REPO / "scripts" / "train_cyclegan.py"),
-           f"--data_dir={FLAGS.data_dir}", f"--genre_a={FLAGS.genre_a}",
-           f"--genre_b={FLAGS.genre_b}", f"--split={split_path}",
-           f"--variant={FLAGS.variant}", f"--output_dir={work / f'run_{FLAGS.variant}'}",
-           f"--max_minutes={FLAGS.minutes}", "--checkpoint_every=100", "--noprogress",
-           *VARIANT_FLAGS[FLAGS.variant], *[f"--{x}" for x in FLAGS.extra]]
-    print(" ".join(cmd[1:]))
-    return subprocess.call(cmd)
+    return run_training([f"--data_dir={FLAGS.data_dir}", f"--genre_a={FLAGS.genre_a}",
+                         f"--genre_b={FLAGS.genre_b}", f"--split={split_path}"],
+                        FLAGS.variant, work / f"run_{FLAGS.variant}", FLAGS.minutes, FLAGS.extra)
 
 
 def evaluate(work):
-    from neural_style_audio.quiet import import_tensorflow_quietly
-    import_tensorflow_quietly()
-    from absl import logging as absl_logging
-    absl_logging.set_verbosity(absl_logging.ERROR)  # Griffin-Lim's per-length retracing notes.
+    quiet_tensorflow()
     from neural_style_audio import audio
     from neural_style_audio.cyclegan import convert
     from neural_style_audio.evaluation import runner

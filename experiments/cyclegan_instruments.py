@@ -21,8 +21,6 @@ representation alone costs); writes docs/results/cyclegan_instruments.md and .js
 """
 import json
 import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -54,17 +52,10 @@ flags.DEFINE_string("figure", "docs/images/cyclegan_instruments.png", "evaluate:
 SR = synth.DEFAULT_SR
 PITCH_RANGE = (57, 81)  # A3..A5: comfortable for piano and violin (and most of INSTRUMENTS).
 DURATIONS_BEATS = (0.5, 1.0, 1.0, 1.5, 2.0)
-# Settings of the two variants on this 2-core CPU machine (beside the variant's own):
-# 64-frame crops (0.37 s) of a 512-point STFT (256 rows); the strong variant narrowed
-# (keras-io: 64 filters, 9 blocks, batch 1) so that a step takes seconds, not minutes.
-VARIANT_FLAGS = {
-    "published": ["--crop_frames=64", "--n_fft=512", "--hop_length=128"],
-    "strong": ["--crop_frames=64", "--n_fft=512", "--hop_length=128", "--gen_filters=16",
-               "--n_residual_blocks=6", "--disc_filters=32", "--batch_size=4"],
-}
 
+from cyclegan_common import (machine, quiet_tensorflow, results_lines,  # noqa: E402
+                             run_training)  # (sibling module)
 
-from cyclegan_common import machine, results_lines  # noqa: E402  (sibling module)
 
 def random_melody(seed, n_notes):
     """A seeded random melody: a random walk on the C-major scale within PITCH_RANGE."""
@@ -114,21 +105,12 @@ def render(work):
 
 
 def train(work):
-    run_dir = work / f"run_{FLAGS.variant}"
-    cmd = [sys.executable, str(REPO / "scripts" / "train_cyclegan.py"),
-           f"--dir_a={work / 'train_a'}", f"--dir_b={work / 'train_b'}",
-           f"--variant={FLAGS.variant}", f"--output_dir={run_dir}",
-           f"--max_minutes={FLAGS.minutes}", "--checkpoint_every=100", "--noprogress",
-           *VARIANT_FLAGS[FLAGS.variant], *[f"--{x}" for x in FLAGS.extra]]
-    print(" ".join(cmd[1:]))
-    return subprocess.call(cmd)
+    return run_training([f"--dir_a={work / 'train_a'}", f"--dir_b={work / 'train_b'}"],
+                        FLAGS.variant, work / f"run_{FLAGS.variant}", FLAGS.minutes, FLAGS.extra)
 
 
 def evaluate(work):
-    from neural_style_audio.quiet import import_tensorflow_quietly
-    import_tensorflow_quietly()
-    from absl import logging as absl_logging
-    absl_logging.set_verbosity(absl_logging.ERROR)  # Griffin-Lim's per-length retracing notes.
+    quiet_tensorflow()
     from neural_style_audio import audio
     from neural_style_audio.cyclegan import convert
     from neural_style_audio.evaluation import runner
