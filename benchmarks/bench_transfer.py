@@ -5,8 +5,11 @@
 
 Times, on a clip of --seconds (content = the bundled example looped, style = it reversed):
 
-- ours: this package's compiled objective (`optimize.value_and_grad_fn` on
-  `losses.TransferObjective` with the default one-layer network and loss weights);
+- ours: this package's objective as the optimiser calls it (`optimize.value_and_grad` on
+  `losses.TransferObjective` with the default one-layer network and loss weights, on the
+  backend that `--backend auto` picks: it times XLA and numpy's BLAS once and keeps the
+  faster, see optimize.py and losses/blas.py); "ours_xla" and "ours_blas" time each
+  backend by itself;
 - ablation variants, each one change away from the next:
   (a) straightforward: `tf.nn.conv1d`, Gram matrices on [T', N] (N x N), tf.function, no XLA;
   (b) as (a) under XLA;
@@ -74,13 +77,16 @@ def define_flags():
     flags.DEFINE_integer("peak_size", 4096, "Square GEMM size of the peak measurement.")
     flags.DEFINE_float("gap_s", 0.1, "Pause before each peak GEMM or variant's timed calls, so "
                        "that spinning worker threads of the previous one have stopped.")
-    flags.DEFINE_list("variants", "ours,a,b,c,d,e", "Variants to time (ours and a always run).")
+    flags.DEFINE_list("variants", "ours,ours_xla,ours_blas,a,b,c,d,e",
+                      "Variants to time (ours and a always run).")
     flags.DEFINE_list("peak_paths", "eager,function,xla,numpy", "GEMM paths of the peak.")
     flags.DEFINE_bool("json", False, "Print one JSON object on stdout (the table goes to stderr).")
 
 
 VARIANTS = {
-    "ours": "ours: package objective (value_and_grad_fn)",
+    "ours": "ours: package objective (backend auto)",
+    "ours_xla": "ours on XLA (backend xla)",
+    "ours_blas": "ours on numpy's BLAS (backend blas)",
     "a": "(a) conv1d + NxN Gram, no XLA",
     "b": "(b) conv1d + NxN Gram, XLA",
     "c": "(c) GEMM conv + NxN Gram, XLA",
@@ -391,11 +397,13 @@ def variant_fn(name, kernel, content_x, style_x, k_content, k_style):
 
 
 def build_variants(names, seconds, n_filters, filter_width):
-    """The clip, shapes and x -> (loss, grad) callables of the named variants.
+    """The clip, shapes and zero-argument callables of the named variants at one point.
 
     Returns:
-      (dict of tf.functions x -> (loss or terms, gradient), the evaluation point x0,
-       dict with T, T_style, C of the clip and the package's style-loss form)
+      (dict name -> callable () -> (loss or terms, gradient) at the evaluation point,
+       that point x0, dict with T, T_style, C of the clip, the package's style-loss form,
+       the backend "auto" chose with its probe times, and `compiled`: name -> the
+       XLA-compiled tf.function (x -> loss or terms, gradient) of the variants that have one)
     """
     fcfg = FeatureConfig()
     rep = representations.get(fcfg)
@@ -411,17 +419,32 @@ def build_variants(names, seconds, n_filters, filter_width):
                                  x.shape[1])
     assert len(net.conv_layers) == 1 and net.conv_layers[0].activation_name == "relu"
     objective = losses.TransferObjective(net, x, style_x, lcfg, fcfg)
-    ours = optimize.value_and_grad_fn(objective, x.shape)
+    x0_np = np.abs(np.random.default_rng(0).standard_normal(x.shape) * 1e-3).astype(np.float32)
+    ours, backend, probe_ms, _ = optimize.value_and_grad(objective, x0_np, "auto")
+    package = {"ours": ours,
+               "ours_xla": optimize.value_and_grad(objective, x0_np, "xla")[0],
+               "ours_blas": optimize.value_and_grad(objective, x0_np, "blas")[0]}
+    # The compiled XLA function itself, for the dots in its HLO.
+    hlo_fn = optimize.value_and_grad_fn(objective, x.shape)
     t_out = net.conv_layers[0].output_frames(x.shape[0])
     k_content, k_style = objective_coefficients(objective, lcfg, t_out, n_filters)
     kernel = net.conv_layers[0].kernel.numpy()
-    x0 = tf.constant(np.abs(np.random.default_rng(0).standard_normal(x.shape) * 1e-3),
-                     tf.float32)
-    fns = {v: ours if v == "ours" else variant_fn(v, kernel, x, style_x, k_content, k_style)
-           for v in names}
+    x0 = tf.constant(x0_np)
+    # Zero-argument callables; the package's functions take numpy, as the optimiser calls them.
+    variants = {v: variant_fn(v, kernel, x, style_x, k_content, k_style)
+                for v in names if v not in package}
+    fns = {v: (lambda f: lambda: f(x0_np))(package[v]) if v in package else
+           (lambda f: lambda: f(x0))(variants[v]) for v in names}
+    # The XLA-compiled functions, whose HLO dots are checked against the FLOP count.
+    compiled = {v: variants[v] for v in ("c", "d") if v in variants}
+    compiled["ours_xla"] = hlo_fn
+    if backend == "xla":
+        compiled["ours"] = hlo_fn
     t_s_out = net.conv_layers[0].output_frames(style_x.shape[0])
     return fns, x0, dict(T=x.shape[0], T_style=style_x.shape[0], C=x.shape[1],
-                         ours_style_form=package_style_form(objective, t_out, t_s_out, n_filters))
+                         ours_style_form=package_style_form(objective, t_out, t_s_out, n_filters),
+                         ours_backend=backend, ours_backend_probe_ms=probe_ms,
+                         compiled=compiled)
 
 
 def check_same(fns, reference="a", loss_tol=1e-3, grad_tol=1e-2):
@@ -430,7 +453,7 @@ def check_same(fns, reference="a", loss_tol=1e-3, grad_tol=1e-2):
     for v, fn in fns.items():
         value, grad = fn()
         loss = float(value["total"] if isinstance(value, dict) else value)
-        results[v] = (loss, grad.numpy())
+        results[v] = (loss, np.asarray(grad))
     loss_ref, grad_ref = results[reference]
     checks = {}
     for v, (loss, grad) in results.items():
@@ -489,8 +512,10 @@ def main(argv):
         raise app.UsageError(f"unknown peak paths {sorted(unknown)}; choose from "
                              f"{list(PEAK_PATHS)}")
     n, w = FLAGS.n_filters, FLAGS.filter_width
-    raw_fns, x0, dims = build_variants(names, FLAGS.seconds, n, w)
-    fns = {v: (lambda f: lambda: f(x0))(f) for v, f in raw_fns.items()}
+    fns, x0, dims = build_variants(names, FLAGS.seconds, n, w)
+    compiled = dims.pop("compiled")
+    ours_backend = dims.pop("ours_backend")
+    ours_probe_ms = dims.pop("ours_backend_probe_ms")
     t, t_s, c = dims["T"], dims["T_style"], dims["C"]
 
     # Same numbers from every variant (a benchmark of a wrong computation is worthless).
@@ -498,19 +523,20 @@ def main(argv):
 
     # FLOPs per evaluation: "useful" is the headline count, "executed" the sanity bound,
     # checked against the dots in the compiled HLO of the variants whose convolution is one.
-    style_form = {"ours": dims.pop("ours_style_form"),
+    package_form = dims.pop("ours_style_form")
+    style_form = {"ours": package_form, "ours_xla": package_form, "ours_blas": package_form,
                   "a": "nxn", "b": "nxn", "c": "nxn", "d": "txt", "e": "txt"}
     flops = {v: evaluation_flops(t, t_s, c, n, w, style_form[v]) for v in names}
     # The package's N x N (and old float32 T x T) form recomputes the style clip's product;
     # variants (a)-(c) precompute it, (d)-(e) recompute it, the float64 form precomputes it.
     flops_exec = {v: evaluation_flops(t, t_s, c, n, w, style_form[v], "executed",
-                                      style_constant_recomputed=(v == "ours") or None)
+                                      style_constant_recomputed=v.startswith("ours") or None)
                   for v in names}
     hlo_flops, warnings = {}, []
     for v in names:
-        if v in ("ours", "c", "d"):
+        if v in compiled:
             hlo_flops[v] = hlo_dot_flops(
-                raw_fns[v].experimental_get_compiler_ir(x0)(stage="optimized_hlo"))
+                compiled[v].experimental_get_compiler_ir(x0)(stage="optimized_hlo"))
             counted, in_hlo = flops_exec[v]["total"], sum(hlo_flops[v].values())
             if abs(in_hlo - counted) > 0.01 * counted:
                 warnings.append(f"{v}: the compiled HLO's dots do {in_hlo:.4g} FLOP, "
@@ -603,6 +629,8 @@ def main(argv):
         say(f"{r['label']:<42}{r['ms_min']:9.1f}{r['ms_median']:9.1f}{r['gflop_per_eval']:8.1f}"
             f"{r['gflops_best']:10.1f}{r['gflops_median']:9.1f}{r['pct_of_peak_best']:8.0f}%"
             f"{r['pct_of_peak_median']:7.0f}%{r['speedup_vs_a_best']:8.2f}x")
+    say(f"ours = backend {ours_backend}" + (" (auto's probe, ms per evaluation: " + ", ".join(
+        f"{k} {ms:.0f}" for k, ms in sorted(ours_probe_ms.items())) + ")" if ours_probe_ms else ""))
     say("GFLOP = useful matrix-product FLOPs (see evaluation_flops); % of peak and speed-up: "
         "best-of against best-of, median against median; x = (a) / variant, best-of")
     for msg in warnings:
@@ -626,6 +654,7 @@ def main(argv):
         pct_of_tf_peak=best_tf and 100 * ours_r["gflops_best"] / best_tf["best"][0],
         straightforward_ms_per_eval=naive_r["ms_min"],
         straightforward_ms_per_eval_median=naive_r["ms_median"],
+        backend=ours_backend, backend_probe_ms=ours_probe_ms,
         speedup=naive_r["ms_min"] / ours_r["ms_min"],
         speedup_median=naive_r["ms_median"] / ours_r["ms_median"],
         statistic="headline = best-of (min time over rounds x repeats, max GFLOP/s); "

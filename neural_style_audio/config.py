@@ -11,6 +11,7 @@ ACTIVATIONS = ("relu", "tanh")
 POOLINGS = ("none", "max", "avg")
 INITS = ("content", "noise", "zeros")
 OPTIMIZERS = ("lbfgs", "adam", "rmsprop", "sgd")
+BACKENDS = ("auto", "xla", "blas")  # optimize.BACKENDS
 PHASES = ("griffin_lim", "content")
 CONTENT_LOSSES = ("l2", "perceptual")
 PARTIAL_MAPPINGS = ("harmonic_index", "frequency")
@@ -157,6 +158,10 @@ class OptimizerConfig:
                         choices=INITS)
     init_scale: float = setting(1e-3, "Std of the noise start (Ulyanov: 1e-3).")
     nonnegative: bool = setting(True, "Keep log1p magnitudes >= 0 (stft, mel).")
+    backend: str = setting("auto", "Where the objective's matrix products run: xla, blas "
+                           "(numpy's BLAS; the shallow network with content and style terms "
+                           "only) or auto (times both once, keeps the faster).",
+                           choices=BACKENDS)
 
 
 @dataclass(frozen=True)
@@ -414,6 +419,12 @@ def validate(config):
     _check(o.optimizer in OPTIMIZERS, f"--optimizer must be one of {OPTIMIZERS}")
     _check(o.iterations >= 0, "--iterations must be >= 0")
     _check(o.learning_rate > 0, "--learning_rate must be > 0")
+    _check(o.backend in BACKENDS, f"--backend must be one of {BACKENDS}")
+    _check(o.backend != "blas" or (
+        n.network == "shallow" and (n.pooling == "none" or n.pool_size == 1)
+        and l.content_loss == "l2" and l.energy_weight == 0 and l.freq_envelope_weight == 0),
+        "--backend blas evaluates only the shallow network without pooling, with the l2 "
+        "content and the style terms (use auto or xla)")
     _check(o.init in INITS, f"--init must be one of {INITS}")
     _check(p.phase in PHASES, f"--phase must be one of {PHASES}")
     _check(p.griffin_lim_iters >= 0, "--griffin_lim_iters must be >= 0")

@@ -1,9 +1,19 @@
 """Optimisation of the input spectrogram: scipy L-BFGS-B or Keras optimisers.
 
-Both paths share one XLA-compiled value-and-gradient function; a CompileCache shares
-it between optimisations too (other pairs, chunks, loss weights, optimisers with the
-same shapes). A non-finite loss stops the optimisation and the best finite iterate seen
-so far is returned.
+Both optimisers call one value-and-gradient function, x (numpy) -> (terms, gradient),
+run by one of two backends:
+
+- "xla": the objective compiled with XLA (any objective); a CompileCache shares the
+  compiled code between optimisations (other pairs, chunks, loss weights, optimisers
+  with the same shapes);
+- "blas": the shallow network's content and style objective written out in numpy
+  (losses/blas.py), whose matrix products run in numpy's BLAS.
+
+"auto" (the default) times one evaluation of each at the start point and keeps the
+faster, by at least AUTO_MARGIN, else XLA; the choice is kept in the CompileCache for
+later objectives of the same structure and shape. Which is faster depends on the
+machine and on how its BLAS is configured (losses/blas.py). A non-finite loss stops the
+optimisation and the best finite iterate seen so far is returned.
 """
 import dataclasses
 import time
@@ -15,6 +25,11 @@ import tensorflow as tf
 from tqdm.auto import tqdm
 
 from neural_style_audio.quiet import progress_disabled
+
+BACKENDS = ("auto", "xla", "blas")
+# "auto" keeps BLAS only when its evaluation is at least this much faster than XLA's, so
+# that near-ties (which would flip from run to run) stay on XLA.
+AUTO_MARGIN = 0.05
 
 
 @dataclasses.dataclass
@@ -29,6 +44,9 @@ class OptimizeResult:
     message: str  # Why it stopped.
     first_call_s: float = 0.0  # The first value-and-gradient call (includes compilation).
     evaluation_s: float = 0.0  # All value-and-gradient calls together.
+    backend: str = "xla"  # Where the evaluations ran ("xla" or "blas").
+    backend_probe_s: float = 0.0  # Time spent choosing it ("auto"), compilation included.
+    backend_ms: dict = dataclasses.field(default_factory=dict)  # Probed ms per evaluation.
 
 
 class _NonFiniteLoss(Exception):
@@ -66,6 +84,7 @@ class CompileCache:
 
     def __init__(self):
         self._functions = {}
+        self._backends = {}  # (structure, shape) -> the backend "auto" chose.
 
     def value_and_grad(self, objective, shape):
         """x [shape] -> (terms, gradient), reusing compiled code where possible."""
@@ -77,6 +96,24 @@ class CompileCache:
                                                jit_compile=True)
         compiled, targets, weights = self._functions[key], objective.targets, objective.weights
         return lambda x: compiled(x, targets, weights)
+
+    def backend(self, objective, shape, requested, probe):
+        """The backend for `objective` on inputs of `shape`: (name, probed ms, probe s).
+
+        `probe()` is called (only for "auto", and once per structure and shape) to time
+        the candidates; it returns (name -> ms per evaluation, seconds it took).
+        """
+        if requested != "auto":
+            return requested, {}, 0.0
+        key = (getattr(objective, "structure", None), tuple(shape))
+        if key[0] is not None and key in self._backends:
+            return self._backends[key], {}, 0.0
+        times, seconds = probe()
+        fastest = min(times, key=times.get)
+        choice = fastest if times[fastest] < (1.0 - AUTO_MARGIN) * times["xla"] else "xla"
+        if key[0] is not None:
+            self._backends[key] = choice
+        return choice, times, seconds
 
     @property
     def n_traces(self):
@@ -115,9 +152,9 @@ def _lbfgs(fn, x0, cfg, lower, tracker):
 
     def fun(flat):
         x = flat.reshape(shape).astype(np.float32)
-        terms, grad = fn(tf.constant(x))
+        terms, grad = fn(x)
         tracker.evaluated(x, terms)
-        return float(terms["total"]), grad.numpy().astype(np.float64).ravel()
+        return float(terms["total"]), np.asarray(grad, np.float64).ravel()
 
     def callback(intermediate_result):
         tracker.iteration(intermediate_result.fun)
@@ -142,27 +179,93 @@ def _gradient_descent(fn, x0, cfg, lower, tracker):
     var = tf.Variable(x0, dtype=tf.float32)
     opt = _keras_optimizer(cfg)
     opt.build([var])
-
-    @tf.function
-    def step():
-        terms, grad = fn(tf.convert_to_tensor(var))
-        opt.apply_gradients([(grad, var)])
-        if lower is not None:
-            var.assign(tf.maximum(var, lower))
-        return terms
-
-    x_before = var.numpy()
     for _ in range(cfg.iterations):
-        terms = step()
+        x_before = var.numpy()
+        terms, grad = fn(x_before)
         tracker.evaluated(x_before, terms)  # terms are those of x_before.
         tracker.iteration(float(terms["total"]))
-        x_before = var.numpy()
-    terms, _ = fn(tf.convert_to_tensor(var))
-    tracker.evaluated(x_before, terms)
+        opt.apply_gradients([(tf.convert_to_tensor(grad, tf.float32), var)])
+        if lower is not None:
+            var.assign(tf.maximum(var, lower))
+    x_last = var.numpy()
+    terms, _ = fn(x_last)
+    tracker.evaluated(x_last, terms)
     return f"{cfg.optimizer}: {cfg.iterations} iterations done"
 
 
-def optimize(objective, x0, cfg, lower=None, progress=True, desc="optimise", cache=None):
+def _xla_numpy(compiled):
+    """An XLA value-and-gradient function with numpy in and out."""
+
+    def fn(x):
+        terms, grad = compiled(tf.constant(x, tf.float32))
+        return {k: float(v) for k, v in terms.items()}, grad.numpy()
+
+    return fn
+
+
+def _probe(candidates, x, say=None):
+    """Times one evaluation of each candidate at x (after one untimed call each, which
+    compiles XLA), interleaved, best of two; returns (name -> ms, seconds it all took)."""
+    start = time.perf_counter()
+    for fn in candidates.values():
+        fn(x)
+    best = {name: np.inf for name in candidates}
+    for _ in range(2):
+        for name, fn in candidates.items():
+            t = time.perf_counter()
+            fn(x)
+            best[name] = min(best[name], 1e3 * (time.perf_counter() - t))
+    return best, time.perf_counter() - start
+
+
+def value_and_grad(objective, x0, backend="auto", cache=None):
+    """The numpy value-and-gradient function of `objective` on the chosen backend.
+
+    Args:
+      objective: callable [T, C] tensor -> dict of scalar terms with 'total'; a
+        losses.TransferObjective may also run on "blas".
+      x0: the start point (numpy [T, C]); "auto" times the backends there.
+      backend: "auto", "xla" or "blas" (see the module docstring).
+      cache: a CompileCache (compiled code and "auto"'s choices), or None.
+
+    Returns:
+      (fn x [T, C] float32 -> (dict of float terms, gradient [T, C]), backend name,
+       probed ms per evaluation of each backend ({} if not probed), probe seconds).
+
+    Raises:
+      ValueError: backend "blas" for an objective it cannot evaluate, or an unknown one.
+    """
+    if backend not in BACKENDS:
+        raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
+    from neural_style_audio.losses import blas
+    cache = cache or CompileCache()
+    reason = blas.unsupported(objective) if hasattr(objective, "terms_on") else "not a TransferObjective"
+    if backend == "blas" and reason is not None:
+        raise ValueError(f"backend blas cannot evaluate this objective: {reason}")
+    if backend == "auto" and reason is not None:
+        backend = "xla"
+    candidates = {}
+
+    def xla():
+        if "xla" not in candidates:
+            candidates["xla"] = _xla_numpy(cache.value_and_grad(objective, x0.shape))
+        return candidates["xla"]
+
+    def blas_fn():
+        if "blas" not in candidates:
+            candidates["blas"] = blas.BlasValueAndGrad(objective)
+        return candidates["blas"]
+
+    def probe():
+        xla(), blas_fn()
+        return _probe(candidates, x0)
+
+    name, times, seconds = cache.backend(objective, x0.shape, backend, probe)
+    return (xla() if name == "xla" else blas_fn()), name, times, seconds
+
+
+def optimize(objective, x0, cfg, lower=None, progress=True, desc="optimise", cache=None,
+             backend=None):
     """Minimises objective(x)['total'] over x, starting from x0.
 
     Args:
@@ -173,6 +276,7 @@ def optimize(objective, x0, cfg, lower=None, progress=True, desc="optimise", cac
       progress: show a tqdm bar with iteration and loss.
       desc: progress-bar label.
       cache: a CompileCache to reuse compiled code across calls (default: none kept).
+      backend: "auto", "xla" or "blas" (module docstring); default cfg.backend.
 
     Returns:
       OptimizeResult with the best finite iterate.
@@ -180,13 +284,13 @@ def optimize(objective, x0, cfg, lower=None, progress=True, desc="optimise", cac
     x0 = np.asarray(x0, dtype=np.float32)
     if lower is not None:
         x0 = np.maximum(x0, lower)
-    compiled = (cache or CompileCache()).value_and_grad(objective, x0.shape)
+    compiled, backend, backend_ms, probe_s = value_and_grad(
+        objective, x0, backend or cfg.backend, cache)
     call_times = []
 
     def fn(x):
         t = time.perf_counter()
         terms, grad = compiled(x)
-        float(terms["total"])  # Waits for the computation.
         call_times.append(time.perf_counter() - t)
         return terms, grad
 
@@ -194,7 +298,7 @@ def optimize(objective, x0, cfg, lower=None, progress=True, desc="optimise", cac
     start = time.perf_counter()
     try:
         if cfg.iterations == 0:
-            terms, _ = fn(tf.constant(x0))
+            terms, _ = fn(x0)
             tracker.evaluated(x0, terms)
             message = "no iterations requested"
         elif cfg.optimizer == "lbfgs":
@@ -211,4 +315,5 @@ def optimize(objective, x0, cfg, lower=None, progress=True, desc="optimise", cac
                           history=tracker.history, n_evaluations=tracker.n_evaluations,
                           seconds=time.perf_counter() - start, message=message,
                           first_call_s=call_times[0] if call_times else 0.0,
-                          evaluation_s=float(sum(call_times)))
+                          evaluation_s=float(sum(call_times)), backend=backend,
+                          backend_probe_s=probe_s, backend_ms=backend_ms)

@@ -551,9 +551,15 @@ def timing_breakdown(timings, write_s=None, import_s=None):
     parts += [f"load+analyse {t.get('load_s', 0) + t.get('features_s', 0):.1f} s",
               f"network {t.get('build_network_s', 0):.1f} s"]
     if "compile_s" in t:
-        parts.append(f"compile {t['compile_s']:.1f} s")
+        backend = t.get("backend", "xla")
+        probed = t.get("backend_ms") or {}
+        parts.append(f"compile{' and backend choice' if probed else ''} {t['compile_s']:.1f} s")
+        if probed:
+            backend += " (probed: " + ", ".join(
+                f"{name} {ms:.0f} ms" for name, ms in sorted(probed.items())) + ")"
         parts.append(f"optimise {t['optimise_s'] - t['compile_s']:.1f} s "
-                     f"({t['evaluations']} evaluations, {t['ms_per_evaluation']:.0f} ms each)")
+                     f"({t['evaluations']} evaluations, {t['ms_per_evaluation']:.0f} ms each "
+                     f"on {backend})")
     else:
         parts.append(f"optimise {t.get('optimise_s', 0):.1f} s")
     parts += [f"inverse {t.get('invert_features_s', 0):.1f} s",

@@ -47,7 +47,7 @@ def test_bench_transfer_json_tiny():
     proc = subprocess.run(
         [sys.executable, str(BENCH), "--json", "--seconds", "1", "--n_filters", "64",
          "--rounds", "1", "--repeats", "1", "--peak_size", "256", "--gap_s", "0",
-         "--variants", "ours,a,d"],
+         "--variants", "ours,ours_xla,ours_blas,a,d"],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=300)
     assert proc.returncode == 0, proc.stderr[-3000:]
     lines = [line for line in proc.stdout.splitlines() if line.strip()]
@@ -58,7 +58,11 @@ def test_bench_transfer_json_tiny():
                 "variants"):
         assert key in result, key
     assert result["pct_of_peak"] <= 100 and result["pct_of_peak_median"] <= 100
-    assert set(result["variants"]) == {"ours", "a", "d"}
+    assert set(result["variants"]) == {"ours", "ours_xla", "ours_blas", "a", "d"}
+    # "auto" timed both backends; ours is the one it kept.
+    assert result["backend"] in ("xla", "blas")
+    assert set(result["backend_probe_ms"]) == {"xla", "blas"}
+    assert result["variants"]["ours_blas"]["rel_grad_vs_a"] < 1e-4
     for variant in result["variants"].values():
         assert variant["ms_min"] <= variant["ms_median"]
         assert variant["rel_loss_vs_a"] <= 1e-3
