@@ -68,11 +68,13 @@ def memory_bandwidth(n_bytes=256 * 2 ** 20, repeats=5):
 def gemm_peak(shapes=(), n=2048, repeats=3):
     """Best float32 GEMM FLOP/s over paths and shapes: ({path: FLOP/s}, best).
 
-    tf.matmul at n^3 (tf.function with and without XLA), and for each (config, batch)
+    tf.matmul at n^3 (tf.function with and without XLA) and numpy's BLAS at n^3, and for
+    each (config, batch)
     in `shapes` the decoder's own products at `batch` rows: L layers of [batch, K * width] x
     [K * width, 2 * width] then [batch, width] x [width, width + skip] (2-D, distinct
     weights per layer), and the batched past-taps GEMM [L, batch, (K - 1) * width] x
-    [L, (K - 1) * width, 2 * width]. The decoder can then never beat the "peak".
+    [L, (K - 1) * width, 2 * width], the 2-D products with numpy's BLAS too. The decoder
+    can then never beat the "peak".
     """
     import tensorflow as tf
     cases = {}
@@ -80,6 +82,7 @@ def gemm_peak(shapes=(), n=2048, repeats=3):
     for jit in (False, True):
         cases[f"square {n}^3{' xla' if jit else ''}"] = (
             tf.function(lambda a: tf.matmul(a, a), jit_compile=jit), (x,), 2 * n ** 3)
+    cases[f"square {n}^3 numpy"] = (lambda a: a @ a, (x.numpy(),), 2 * n ** 3)
     for c, batch in shapes:
         k, w, skip, layers = c.filter_length, c.width, c.skip_width, c.num_layers
         rows = tf.random.normal([batch, k * w])
@@ -99,15 +102,22 @@ def gemm_peak(shapes=(), n=2048, repeats=3):
             tag = f"{c.name} decoder 2-D [{batch}, {k * w}]x[{k * w}, {2 * w}]"
             cases[tag + (" xla" if jit else "")] = (
                 tf.function(per_layer, jit_compile=jit), (rows, dilated, res_skip), flops)
+            cases[tag + " numpy"] = (_numpy_per_layer, tuple(
+                v.numpy() for v in (rows, dilated, res_skip)), flops)
             tag = f"{c.name} batched [{layers}, {batch}, {(k - 1) * w}]x[.., {2 * w}]"
             cases[tag + (" xla" if jit else "")] = (
                 tf.function(batched, jit_compile=jit), (rows, dilated),
                 2 * batch * layers * (k - 1) * w * 2 * w)
     rates = {}
     for name, (f, args, flops) in cases.items():
-        f(*args).numpy()
-        rates[name] = flops / min(_timed(lambda: f(*args).numpy()) for _ in range(repeats))
+        np.asarray(f(*args))
+        rates[name] = flops / min(_timed(lambda: np.asarray(f(*args))) for _ in range(repeats))
     return rates, max(rates.values())
+
+
+def _numpy_per_layer(a, d, r):
+    """gemm_peak's 2-D decoder products with numpy's BLAS."""
+    return sum((a @ d[i])[:, :r.shape[1]] @ r[i] for i in range(d.shape[0]))
 
 
 def _timed(fn):

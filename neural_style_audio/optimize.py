@@ -85,6 +85,7 @@ class CompileCache:
     def __init__(self):
         self._functions = {}
         self._backends = {}  # (structure, shape) -> the backend "auto" chose.
+        self._kernels = {}  # id(network) -> (network, its BLAS GEMM kernels).
 
     def value_and_grad(self, objective, shape):
         """x [shape] -> (terms, gradient), reusing compiled code where possible."""
@@ -114,6 +115,14 @@ class CompileCache:
         if key[0] is not None:
             self._backends[key] = choice
         return choice, times, seconds
+
+    def blas_kernels(self, network):
+        """losses.blas.network_kernels(network), made once per network."""
+        from neural_style_audio.losses import blas
+        held = self._kernels.get(id(network))
+        if held is None or held[0] is not network:
+            held = self._kernels[id(network)] = (network, blas.network_kernels(network))
+        return held[1]
 
     @property
     def n_traces(self):
@@ -253,7 +262,8 @@ def value_and_grad(objective, x0, backend="auto", cache=None):
 
     def blas_fn():
         if "blas" not in candidates:
-            candidates["blas"] = blas.BlasValueAndGrad(objective)
+            candidates["blas"] = blas.BlasValueAndGrad(
+                objective, cache.blas_kernels(objective.network))
         return candidates["blas"]
 
     def probe():

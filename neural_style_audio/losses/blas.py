@@ -3,11 +3,13 @@
 An evaluation of the shallow-network objective is almost all matrix products: the
 convolution (frames [T', width C] x kernel [width C, N]), its input gradient
 (dA [T', N] x kernel^T) and the style loss's small float64 products (losses/terms.py).
-On the 2-core AMD EPYC used here numpy's OpenBLAS ran those GEMMs faster than XLA's
-own (benchmarks/bench_transfer.py run 4: convolution 72.5 against 64.6 GFLOP/s, float64
-F F^T 34.7 against 23.3), while under the workplace's OPENBLAS_CORETYPE=Haswell it runs
-them at less than half that. So neither path is faster everywhere, and
-optimize.optimize times both and keeps the faster (`backend="auto"`).
+On the 2-core AMD EPYC (AVX2) used here numpy's OpenBLAS ran those GEMMs faster than
+XLA's own (docs/RESULTS.md section 1: convolution 69-72 against 61-65 GFLOP/s, float64
+F F^T 34 against 23), and the whole evaluation took 1.27-1.32 s against XLA's 1.51-1.57 s.
+On AVX-512 CPUs the balance can turn: there XLA uses 512-bit kernels, while an OpenBLAS
+held to its Haswell (AVX2) kernels, as OPENBLAS_CORETYPE=Haswell does, runs at less than
+half its speed. So neither path is faster everywhere, and optimize.optimize times both
+once and keeps the faster (`backend="auto"`).
 
 `BlasValueAndGrad(objective)` computes the same terms and gradient as the XLA-compiled
 `objective.evaluate` with the gradient written out by hand (checked against autodiff in
@@ -68,6 +70,16 @@ def overlap_add(d_frames, width, channels):
     return out
 
 
+def network_kernels(network):
+    """The shallow network's kernels as GEMM operands: [width C, N] float32 per layer."""
+    kernels = []
+    for layer in network.conv_layers:
+        w, c, n = layer.kernel.shape
+        kernels.append(np.ascontiguousarray(
+            np.asarray(layer.kernel, np.float32).reshape(w * c, n)))
+    return kernels
+
+
 class _Style:
     """One layer's style term k mean((G - G_s)^2) and its gradient, as in terms.style_loss."""
 
@@ -111,18 +123,16 @@ class BlasValueAndGrad:
     numpy. Raises ValueError if unsupported(objective) says why it cannot.
     """
 
-    def __init__(self, objective):
+    def __init__(self, objective, kernels=None):
+        """kernels: network_kernels(objective.network), if already made (they are 185 MB
+        at 4096 x 11 on STFT features, worth sharing between objectives)."""
         reason = unsupported(objective)
         if reason is not None:
             raise ValueError(f"BLAS objective: unsupported ({reason})")
         layers = objective.network.conv_layers
         self.widths = [layer.width for layer in layers]
         self.tanh = [layer.activation_name == "tanh" for layer in layers]
-        self.kernels = []
-        for layer in layers:
-            w, c, n = layer.kernel.shape
-            self.kernels.append(np.ascontiguousarray(
-                np.asarray(layer.kernel, np.float32).reshape(w * c, n)))
+        self.kernels = kernels if kernels is not None else network_kernels(objective.network)
         targets, weights = objective.targets, objective.weights
         on = objective.terms_on
         self.content = None

@@ -166,3 +166,15 @@ def test_auto_falls_back_to_xla_and_blas_refuses_what_it_cannot_evaluate():
     assert name == "xla" and times == {}
     with pytest.raises(ValueError, match="backend blas cannot evaluate.*energy_weight"):
         optimize.value_and_grad(obj, content, "blas")
+
+
+def test_kernels_are_made_once_per_network():
+    obj, content, _ = _objective()
+    other, _, _ = _objective(seed=1)  # Another pair, another network.
+    cache = optimize.CompileCache()
+    kernels = cache.blas_kernels(obj.network)
+    assert cache.blas_kernels(obj.network) is kernels
+    assert cache.blas_kernels(other.network) is not kernels
+    w, c, n = obj.network.conv_layers[0].kernel.shape
+    assert kernels[0].shape == (w * c, n) and kernels[0].flags.c_contiguous
+    assert np.array_equal(kernels[0], obj.network.conv_layers[0].kernel.numpy().reshape(w * c, n))
