@@ -9,9 +9,12 @@ run by one of two backends:
 - "blas": the shallow network's content and style objective written out in numpy
   (losses/blas.py), whose matrix products run in numpy's BLAS.
 
-"auto" (the default) times one evaluation of each at the start point and keeps the
-faster, by at least AUTO_MARGIN, else XLA; the choice is kept in the CompileCache for
-later objectives of the same structure and shape. Which is faster depends on the
+"auto" (the default) runs the optimiser's first evaluations on the two backends in turn
+(AUTO_SCHEDULE: one untimed warm-up each, XLA's includes its compilation, then two timed
+each), then keeps the faster, by at least AUTO_MARGIN, else XLA. No evaluation is spent on
+the choice alone: each one is a step of the optimisation (the backends agree to about
+1e-7 relative). The choice is kept in the CompileCache for later objectives of the same
+structure and shape. Which is faster depends on the
 machine and on how its BLAS is configured (losses/blas.py). A non-finite loss stops the
 optimisation and the best finite iterate seen so far is returned.
 """
@@ -30,6 +33,8 @@ BACKENDS = ("auto", "xla", "blas")
 # "auto" keeps BLAS only when its evaluation is at least this much faster than XLA's, so
 # that near-ties (which would flip from run to run) stay on XLA.
 AUTO_MARGIN = 0.05
+# The backends of auto's first evaluations; the first of each is a warm-up (not timed).
+AUTO_SCHEDULE = ("xla", "blas", "xla", "blas", "xla", "blas")
 
 
 @dataclasses.dataclass
@@ -44,9 +49,10 @@ class OptimizeResult:
     message: str  # Why it stopped.
     first_call_s: float = 0.0  # The first value-and-gradient call (includes compilation).
     evaluation_s: float = 0.0  # All value-and-gradient calls together.
-    backend: str = "xla"  # Where the evaluations ran ("xla" or "blas").
-    backend_probe_s: float = 0.0  # Time spent choosing it ("auto"), compilation included.
-    backend_ms: dict = dataclasses.field(default_factory=dict)  # Probed ms per evaluation.
+    # Where the evaluations ran: "xla" or "blas" ("auto": it stopped before auto chose;
+    # the evaluations alternated between the two).
+    backend: str = "xla"
+    backend_ms: dict = dataclasses.field(default_factory=dict)  # auto's ms per evaluation.
 
 
 class _NonFiniteLoss(Exception):
@@ -98,23 +104,14 @@ class CompileCache:
         compiled, targets, weights = self._functions[key], objective.targets, objective.weights
         return lambda x: compiled(x, targets, weights)
 
-    def backend(self, objective, shape, requested, probe):
-        """The backend for `objective` on inputs of `shape`: (name, probed ms, probe s).
+    def decided_backend(self, key):
+        """The backend "auto" chose for `key` ((structure, shape)) earlier, or None."""
+        return self._backends.get(key)
 
-        `probe()` is called (only for "auto", and once per structure and shape) to time
-        the candidates; it returns (name -> ms per evaluation, seconds it took).
-        """
-        if requested != "auto":
-            return requested, {}, 0.0
-        key = (getattr(objective, "structure", None), tuple(shape))
-        if key[0] is not None and key in self._backends:
-            return self._backends[key], {}, 0.0
-        times, seconds = probe()
-        fastest = min(times, key=times.get)
-        choice = fastest if times[fastest] < (1.0 - AUTO_MARGIN) * times["xla"] else "xla"
+    def remember_backend(self, key, name):
+        """Keeps auto's choice for objectives with the same structure and shape."""
         if key[0] is not None:
-            self._backends[key] = choice
-        return choice, times, seconds
+            self._backends[key] = name
 
     def blas_kernels(self, network):
         """losses.blas.network_kernels(network), made once per network."""
@@ -212,34 +209,61 @@ def _xla_numpy(compiled):
     return fn
 
 
-def _probe(candidates, x, say=None):
-    """Times one evaluation of each candidate at x (after one untimed call each, which
-    compiles XLA), interleaved, best of two; returns (name -> ms, seconds it all took)."""
-    start = time.perf_counter()
-    for fn in candidates.values():
-        fn(x)
-    best = {name: np.inf for name in candidates}
-    for _ in range(2):
-        for name, fn in candidates.items():
-            t = time.perf_counter()
-            fn(x)
-            best[name] = min(best[name], 1e3 * (time.perf_counter() - t))
-    return best, time.perf_counter() - start
+def choose_backend(ms):
+    """auto's rule: name -> ms per evaluation -> the fastest, if it beats XLA's time by
+    AUTO_MARGIN; else "xla"."""
+    fastest = min(ms, key=ms.get)
+    return fastest if ms[fastest] < (1.0 - AUTO_MARGIN) * ms["xla"] else "xla"
 
 
-def value_and_grad(objective, x0, backend="auto", cache=None):
+class _Fixed:
+    """A value-and-gradient function on one backend (`backend`, `probe_ms` as _Auto's)."""
+
+    def __init__(self, fn, backend):
+        self.fn, self.backend, self.probe_ms = fn, backend, {}
+
+    def __call__(self, x):
+        return self.fn(x)
+
+
+class _Auto:
+    """Runs the first evaluations on the backends of AUTO_SCHEDULE in turn, timing them,
+    then keeps choose_backend's pick. `backend` is "auto" until it has decided."""
+
+    def __init__(self, candidates, on_decided):
+        self.candidates, self.on_decided = candidates, on_decided
+        self.backend, self.probe_ms, self.calls = "auto", {}, 0
+
+    def __call__(self, x):
+        if self.backend != "auto":
+            return self.candidates[self.backend](x)
+        name = AUTO_SCHEDULE[self.calls]
+        start = time.perf_counter()
+        out = self.candidates[name](x)
+        ms = 1e3 * (time.perf_counter() - start)
+        if self.calls >= len(self.candidates):  # After each backend's warm-up call.
+            self.probe_ms[name] = min(self.probe_ms.get(name, np.inf), ms)
+        self.calls += 1
+        if self.calls == len(AUTO_SCHEDULE):
+            self.backend = choose_backend(self.probe_ms)
+            self.on_decided(self.backend)
+        return out
+
+
+def value_and_grad(objective, x0_shape, backend="auto", cache=None):
     """The numpy value-and-gradient function of `objective` on the chosen backend.
 
     Args:
       objective: callable [T, C] tensor -> dict of scalar terms with 'total'; a
         losses.TransferObjective may also run on "blas".
-      x0: the start point (numpy [T, C]); "auto" times the backends there.
+      x0_shape: shape of its input [T, C].
       backend: "auto", "xla" or "blas" (see the module docstring).
       cache: a CompileCache (compiled code and "auto"'s choices), or None.
 
     Returns:
-      (fn x [T, C] float32 -> (dict of float terms, gradient [T, C]), backend name,
-       probed ms per evaluation of each backend ({} if not probed), probe seconds).
+      fn x [T, C] float32 -> (dict of float terms, gradient [T, C]), with attributes
+      `backend` (where it runs: "xla", "blas", or "auto" while still choosing) and
+      `probe_ms` (auto's ms per evaluation of each backend once it has chosen, else {}).
 
     Raises:
       ValueError: backend "blas" for an objective it cannot evaluate, or an unknown one.
@@ -248,30 +272,26 @@ def value_and_grad(objective, x0, backend="auto", cache=None):
         raise ValueError(f"backend must be one of {', '.join(BACKENDS)}, not {backend!r}")
     from neural_style_audio.losses import blas
     cache = cache or CompileCache()
-    reason = blas.unsupported(objective) if hasattr(objective, "terms_on") else "not a TransferObjective"
+    reason = (blas.unsupported(objective) if hasattr(objective, "terms_on")
+              else "not a TransferObjective")
     if backend == "blas" and reason is not None:
         raise ValueError(f"backend blas cannot evaluate this objective: {reason}")
-    if backend == "auto" and reason is not None:
-        backend = "xla"
-    candidates = {}
+    key = (getattr(objective, "structure", None), tuple(x0_shape))
+    if backend == "auto":
+        backend = "xla" if reason is not None else (cache.decided_backend(key) or "auto")
 
     def xla():
-        if "xla" not in candidates:
-            candidates["xla"] = _xla_numpy(cache.value_and_grad(objective, x0.shape))
-        return candidates["xla"]
+        return _xla_numpy(cache.value_and_grad(objective, x0_shape))
 
     def blas_fn():
-        if "blas" not in candidates:
-            candidates["blas"] = blas.BlasValueAndGrad(
-                objective, cache.blas_kernels(objective.network))
-        return candidates["blas"]
+        return blas.BlasValueAndGrad(objective, cache.blas_kernels(objective.network))
 
-    def probe():
-        xla(), blas_fn()
-        return _probe(candidates, x0)
-
-    name, times, seconds = cache.backend(objective, x0.shape, backend, probe)
-    return (xla() if name == "xla" else blas_fn()), name, times, seconds
+    if backend == "xla":
+        return _Fixed(xla(), "xla")
+    if backend == "blas":
+        return _Fixed(blas_fn(), "blas")
+    return _Auto(dict(xla=xla(), blas=blas_fn()),
+                 lambda name: cache.remember_backend(key, name))
 
 
 def optimize(objective, x0, cfg, lower=None, progress=True, desc="optimise", cache=None,
@@ -294,8 +314,7 @@ def optimize(objective, x0, cfg, lower=None, progress=True, desc="optimise", cac
     x0 = np.asarray(x0, dtype=np.float32)
     if lower is not None:
         x0 = np.maximum(x0, lower)
-    compiled, backend, backend_ms, probe_s = value_and_grad(
-        objective, x0, backend or cfg.backend, cache)
+    compiled = value_and_grad(objective, x0.shape, backend or cfg.backend, cache)
     call_times = []
 
     def fn(x):
@@ -325,5 +344,5 @@ def optimize(objective, x0, cfg, lower=None, progress=True, desc="optimise", cac
                           history=tracker.history, n_evaluations=tracker.n_evaluations,
                           seconds=time.perf_counter() - start, message=message,
                           first_call_s=call_times[0] if call_times else 0.0,
-                          evaluation_s=float(sum(call_times)), backend=backend,
-                          backend_probe_s=probe_s, backend_ms=backend_ms)
+                          evaluation_s=float(sum(call_times)), backend=compiled.backend,
+                          backend_ms=compiled.probe_ms)

@@ -553,9 +553,9 @@ def timing_breakdown(timings, write_s=None, import_s=None):
     if "compile_s" in t:
         backend = t.get("backend", "xla")
         probed = t.get("backend_ms") or {}
-        parts.append(f"compile{' and backend choice' if probed else ''} {t['compile_s']:.1f} s")
+        parts.append(f"compile {t['compile_s']:.1f} s")
         if probed:
-            backend += " (probed: " + ", ".join(
+            backend += " (auto timed " + ", ".join(
                 f"{name} {ms:.0f} ms" for name, ms in sorted(probed.items())) + ")"
         parts.append(f"optimise {t['optimise_s'] - t['compile_s']:.1f} s "
                      f"({t['evaluations']} evaluations, {t['ms_per_evaluation']:.0f} ms each "

@@ -176,12 +176,11 @@ def compile_and_evaluation_times(runs):
 
     The first value-and-gradient call of a run includes tracing and XLA compilation
     when the function was not compiled before; its excess over a typical later call
-    is counted as compilation, and so is the time "auto" spent choosing the backend
-    (which compiles XLA and times both backends; optimize.value_and_grad).
+    is counted as compilation.
 
     Returns:
       dict compile_s, evaluations (count), ms_per_evaluation, backend (of the last
-      chunk) and backend_ms (the probe's ms per evaluation of each backend, if probed).
+      chunk) and backend_ms (auto's ms per evaluation of each backend, where it chose).
     """
     n = sum(r["n_evaluations"] for r in runs)
     total = sum(r["evaluation_s"] for r in runs)
@@ -190,7 +189,7 @@ def compile_and_evaluation_times(runs):
     per_eval = later_s / later_n if later_n else total / max(n, 1)
     first_excess = sum(max(r["first_call_s"] - per_eval, 0.0) for r in runs)
     probed = [r for r in runs if r.get("backend_ms")]
-    return dict(compile_s=first_excess + sum(r.get("backend_probe_s", 0.0) for r in runs),
+    return dict(compile_s=first_excess,
                 evaluations=n, ms_per_evaluation=1e3 * (total - first_excess) / max(n, 1),
                 backend=runs[-1].get("backend", "xla") if runs else "xla",
                 backend_ms=probed[0]["backend_ms"] if probed else {})
@@ -288,8 +287,7 @@ def transfer(content, style, config=None, progress=None, cache=None, sr=None):
                          history=res.history, n_evaluations=res.n_evaluations,
                          seconds=res.seconds, message=res.message,
                          first_call_s=res.first_call_s, evaluation_s=res.evaluation_s,
-                         backend=res.backend, backend_probe_s=res.backend_probe_s,
-                         backend_ms=res.backend_ms))
+                         backend=res.backend, backend_ms=res.backend_ms))
     x = crossfade(chunks, bounds, len(content_x))
     timings["optimise_s"] = time.perf_counter() - t
     timings.update(compile_and_evaluation_times(runs))

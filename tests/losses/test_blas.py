@@ -1,4 +1,6 @@
 """The numpy/BLAS evaluation of the transfer objective against the TF objective."""
+import time
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -124,48 +126,71 @@ def test_optimize_on_both_backends_agrees(optimizer):
     assert runs["blas"].loss == pytest.approx(runs["xla"].loss, rel=1e-2)
 
 
-def test_auto_keeps_the_faster_backend_by_a_margin_and_remembers_it():
+def test_auto_rule_needs_a_margin_to_leave_xla():
+    assert optimize.choose_backend(dict(xla=100.0, blas=97.0)) == "xla"  # Within 5 %.
+    assert optimize.choose_backend(dict(xla=100.0, blas=80.0)) == "blas"
+    assert optimize.choose_backend(dict(xla=80.0, blas=100.0)) == "xla"
+
+
+def test_auto_alternates_on_the_first_evaluations_then_keeps_the_faster():
+    calls, decided = [], []
+
+    def backend(name, seconds):
+        def fn(x):
+            calls.append(name)
+            time.sleep(seconds)
+            return {"total": float(np.sum(x))}, x
+        return fn
+
+    auto = optimize._Auto(dict(xla=backend("xla", 0.03), blas=backend("blas", 0.003)),
+                          decided.append)
+    x = np.ones((2, 3), np.float32)
+    for _ in range(len(optimize.AUTO_SCHEDULE)):
+        assert auto.backend == "auto"
+        assert auto(x)[0]["total"] == 6.0  # Every call is a real evaluation.
+    assert calls == list(optimize.AUTO_SCHEDULE) and decided == ["blas"]
+    assert auto.backend == "blas" and auto.probe_ms["xla"] > auto.probe_ms["blas"] >= 3.0
+    auto(x), auto(x)
+    assert calls[-2:] == ["blas", "blas"] and decided == ["blas"]
+
+
+def test_auto_choice_is_remembered_per_structure_and_shape():
+    obj, content, _ = _objective()
+    cache = optimize.CompileCache()
+    assert optimize.value_and_grad(obj, content.shape, "auto", cache).backend == "auto"
+    cache.remember_backend((obj.structure, content.shape), "blas")
+    assert optimize.value_and_grad(obj, content.shape, "auto", cache).backend == "blas"
+    # Another length: not decided yet.
+    assert optimize.value_and_grad(obj, (30, 33), "auto", cache).backend == "auto"
+    # An explicit backend is used as asked.
+    assert optimize.value_and_grad(obj, content.shape, "xla", cache).backend == "xla"
+
+
+def test_auto_on_the_real_backends():
     obj, content, _ = _objective()
     x0 = np.abs(content * 0.5)
     cache = optimize.CompileCache()
-    calls = []
-
-    def probe(times):
-        def run():
-            calls.append(times)
-            return times, 0.5
-        return run
-
-    # BLAS 3 % faster: within the margin, XLA stays.
-    assert cache.backend(obj, x0.shape, "auto", probe(dict(xla=100.0, blas=97.0)))[0] == "xla"
-    cache = optimize.CompileCache()
-    name, times, seconds = cache.backend(obj, x0.shape, "auto", probe(dict(xla=100.0, blas=80.0)))
-    assert (name, times, seconds) == ("blas", dict(xla=100.0, blas=80.0), 0.5)
-    # Remembered for the same structure and shape: no second probe.
-    n = len(calls)
-    assert cache.backend(obj, x0.shape, "auto", probe(dict(xla=1.0, blas=80.0)))[0] == "blas"
-    assert len(calls) == n
-    # An explicit backend is never probed.
-    assert cache.backend(obj, x0.shape, "xla", probe({}))[0] == "xla"
-
-
-def test_auto_probes_both_real_backends():
-    obj, content, _ = _objective()
-    x0 = np.abs(content * 0.5)
-    fn, name, times, seconds = optimize.value_and_grad(obj, x0, "auto", optimize.CompileCache())
-    assert set(times) == {"xla", "blas"} and all(v > 0 for v in times.values())
-    assert name in times and seconds > 0
-    terms, grad = fn(x0)
+    fn = optimize.value_and_grad(obj, x0.shape, "auto", cache)
     ref_terms, ref_grad = _tf_value_and_grad(obj, x0)
-    assert terms["total"] == pytest.approx(ref_terms["total"], rel=1e-5)
+    for _ in range(len(optimize.AUTO_SCHEDULE) + 1):
+        terms, grad = fn(x0)
+        assert terms["total"] == pytest.approx(ref_terms["total"], rel=1e-5)
+        assert np.linalg.norm(grad - ref_grad) < 1e-5 * np.linalg.norm(ref_grad)
+    assert fn.backend in ("xla", "blas") and set(fn.probe_ms) == {"xla", "blas"}
+    assert cache.decided_backend((obj.structure, x0.shape)) == fn.backend
+    cfg = OptimizerConfig(iterations=10)
+    res = optimize.optimize(obj, x0, cfg, lower=0.0, progress=False, cache=cache)
+    assert res.backend == fn.backend and res.backend_ms == {}  # Remembered, not re-timed.
+    res = optimize.optimize(obj, x0, cfg, lower=0.0, progress=False)
+    assert res.n_evaluations >= len(optimize.AUTO_SCHEDULE)
+    assert res.backend in ("xla", "blas") and set(res.backend_ms) == {"xla", "blas"}
 
 
 def test_auto_falls_back_to_xla_and_blas_refuses_what_it_cannot_evaluate():
     obj, content, _ = _objective(energy_weight=0.5)
-    _, name, times, _ = optimize.value_and_grad(obj, content, "auto")
-    assert name == "xla" and times == {}
+    assert optimize.value_and_grad(obj, content.shape, "auto").backend == "xla"
     with pytest.raises(ValueError, match="backend blas cannot evaluate.*energy_weight"):
-        optimize.value_and_grad(obj, content, "blas")
+        optimize.value_and_grad(obj, content.shape, "blas")
 
 
 def test_kernels_are_made_once_per_network():
