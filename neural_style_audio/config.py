@@ -421,10 +421,11 @@ def validate(config):
     _check(o.learning_rate > 0, "--learning_rate must be > 0")
     _check(o.backend in BACKENDS, f"--backend must be one of {BACKENDS}")
     _check(o.backend != "blas" or (
-        n.network == "shallow" and (n.pooling == "none" or n.pool_size == 1)
+        r.method == "optimisation" and n.network == "shallow"
+        and (n.pooling == "none" or n.pool_size == 1)
         and l.content_loss == "l2" and l.energy_weight == 0 and l.freq_envelope_weight == 0),
-        "--backend blas evaluates only the shallow network without pooling, with the l2 "
-        "content and the style terms (use auto or xla)")
+        "--backend blas evaluates only --method optimisation with the shallow network "
+        "without pooling, the l2 content and the style terms (use auto or xla)")
     _check(o.init in INITS, f"--init must be one of {INITS}")
     _check(p.phase in PHASES, f"--phase must be one of {PHASES}")
     _check(p.griffin_lim_iters >= 0, "--griffin_lim_iters must be >= 0")

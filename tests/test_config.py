@@ -40,6 +40,9 @@ def test_explicit_overrides_beat_preset_and_none_is_ignored():
     (dict(n_fft=1000), "power of 2"),
     (dict(n_mfcc=200), "--n_mfcc"),
     (dict(bogus=1), "unknown setting"),
+    (dict(backend="gpu"), "--backend must be one of"),
+    (dict(backend="blas", pooling="max"), "--backend blas evaluates only"),
+    (dict(backend="blas", energy_weight=0.1), "--backend blas evaluates only"),
 ])
 def test_invalid_settings(overrides, message):
     with pytest.raises(ConfigError, match=message):
