@@ -13,8 +13,11 @@ run by one of two backends:
 (AUTO_SCHEDULE: one untimed warm-up each, XLA's includes its compilation, then two timed
 each), then keeps the faster, by at least AUTO_MARGIN, else XLA. No evaluation is spent on
 the choice alone: each one is a step of the optimisation (the backends agree to about
-1e-7 relative). The choice is kept in the CompileCache for later objectives of the same
-structure and shape. Which is faster depends on the
+1e-7 relative). Every optimisation runs the same schedule, so a transfer gives the same
+output whether or not a cache was shared, as long as the same backend is kept; the
+record says which one was (`--backend` fixes it). Objectives under AUTO_MIN_GFLOP per
+evaluation stay on XLA: there the difference is milliseconds, and timing noise would
+pick at random. Which is faster depends on the
 machine and on how its BLAS is configured (losses/blas.py). A non-finite loss stops the
 optimisation and the best finite iterate seen so far is returned.
 """
@@ -35,6 +38,8 @@ BACKENDS = ("auto", "xla", "blas")
 AUTO_MARGIN = 0.05
 # The backends of auto's first evaluations; the first of each is a warm-up (not timed).
 AUTO_SCHEDULE = ("xla", "blas", "xla", "blas", "xla", "blas")
+# Smaller objectives (matrix-product GFLOP per evaluation) are not worth choosing for.
+AUTO_MIN_GFLOP = 2.0
 
 
 @dataclasses.dataclass
@@ -90,7 +95,6 @@ class CompileCache:
 
     def __init__(self):
         self._functions = {}
-        self._backends = {}  # (structure, shape) -> the backend "auto" chose.
         self._kernels = {}  # id(network) -> (network, its BLAS GEMM kernels).
 
     def value_and_grad(self, objective, shape):
@@ -103,15 +107,6 @@ class CompileCache:
                                                jit_compile=True)
         compiled, targets, weights = self._functions[key], objective.targets, objective.weights
         return lambda x: compiled(x, targets, weights)
-
-    def decided_backend(self, key):
-        """The backend "auto" chose for `key` ((structure, shape)) earlier, or None."""
-        return self._backends.get(key)
-
-    def remember_backend(self, key, name):
-        """Keeps auto's choice for objectives with the same structure and shape."""
-        if key[0] is not None:
-            self._backends[key] = name
 
     def blas_kernels(self, network):
         """losses.blas.network_kernels(network), made once per network."""
@@ -230,8 +225,8 @@ class _Auto:
     """Runs the first evaluations on the backends of AUTO_SCHEDULE in turn, timing them,
     then keeps choose_backend's pick. `backend` is "auto" until it has decided."""
 
-    def __init__(self, candidates, on_decided):
-        self.candidates, self.on_decided = candidates, on_decided
+    def __init__(self, candidates):
+        self.candidates = candidates
         self.backend, self.probe_ms, self.calls = "auto", {}, 0
 
     def __call__(self, x):
@@ -246,7 +241,6 @@ class _Auto:
         self.calls += 1
         if self.calls == len(AUTO_SCHEDULE):
             self.backend = choose_backend(self.probe_ms)
-            self.on_decided(self.backend)
         return out
 
 
@@ -258,7 +252,7 @@ def value_and_grad(objective, x0_shape, backend="auto", cache=None):
         losses.TransferObjective may also run on "blas".
       x0_shape: shape of its input [T, C].
       backend: "auto", "xla" or "blas" (see the module docstring).
-      cache: a CompileCache (compiled code and "auto"'s choices), or None.
+      cache: a CompileCache (compiled code, BLAS kernels), or None.
 
     Returns:
       fn x [T, C] float32 -> (dict of float terms, gradient [T, C]), with attributes
@@ -276,9 +270,9 @@ def value_and_grad(objective, x0_shape, backend="auto", cache=None):
               else "not a TransferObjective")
     if backend == "blas" and reason is not None:
         raise ValueError(f"backend blas cannot evaluate this objective: {reason}")
-    key = (getattr(objective, "structure", None), tuple(x0_shape))
-    if backend == "auto":
-        backend = "xla" if reason is not None else (cache.decided_backend(key) or "auto")
+    if backend == "auto" and (reason is not None or blas.evaluation_gflop(
+            objective.network, x0_shape) < AUTO_MIN_GFLOP):
+        backend = "xla"
 
     def xla():
         return _xla_numpy(cache.value_and_grad(objective, x0_shape))
@@ -290,8 +284,7 @@ def value_and_grad(objective, x0_shape, backend="auto", cache=None):
         return _Fixed(xla(), "xla")
     if backend == "blas":
         return _Fixed(blas_fn(), "blas")
-    return _Auto(dict(xla=xla(), blas=blas_fn()),
-                 lambda name: cache.remember_backend(key, name))
+    return _Auto(dict(xla=xla(), blas=blas_fn()))
 
 
 def optimize(objective, x0, cfg, lower=None, progress=True, desc="optimise", cache=None,

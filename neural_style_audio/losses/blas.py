@@ -70,6 +70,18 @@ def overlap_add(d_frames, width, channels):
     return out
 
 
+def evaluation_gflop(network, shape):
+    """GFLOP of the convolution GEMMs (forward and input gradient) of one evaluation on
+    inputs of `shape` [T, C]: 4 T' width C N per layer (the style products come on top)."""
+    t, c = shape
+    total = 0.0
+    for layer in network.conv_layers:
+        t = layer.output_frames(t)
+        total += 4.0 * max(t, 0) * layer.width * c * layer.filters
+        c = layer.filters
+    return total / 1e9
+
+
 def network_kernels(network):
     """The shallow network's kernels as GEMM operands: [width C, N] float32 per layer."""
     kernels = []

@@ -133,7 +133,7 @@ def test_auto_rule_needs_a_margin_to_leave_xla():
 
 
 def test_auto_alternates_on_the_first_evaluations_then_keeps_the_faster():
-    calls, decided = [], []
+    calls = []
 
     def backend(name, seconds):
         def fn(x):
@@ -142,46 +142,44 @@ def test_auto_alternates_on_the_first_evaluations_then_keeps_the_faster():
             return {"total": float(np.sum(x))}, x
         return fn
 
-    auto = optimize._Auto(dict(xla=backend("xla", 0.03), blas=backend("blas", 0.003)),
-                          decided.append)
+    auto = optimize._Auto(dict(xla=backend("xla", 0.03), blas=backend("blas", 0.003)))
     x = np.ones((2, 3), np.float32)
     for _ in range(len(optimize.AUTO_SCHEDULE)):
         assert auto.backend == "auto"
         assert auto(x)[0]["total"] == 6.0  # Every call is a real evaluation.
-    assert calls == list(optimize.AUTO_SCHEDULE) and decided == ["blas"]
+    assert calls == list(optimize.AUTO_SCHEDULE)
     assert auto.backend == "blas" and auto.probe_ms["xla"] > auto.probe_ms["blas"] >= 3.0
     auto(x), auto(x)
-    assert calls[-2:] == ["blas", "blas"] and decided == ["blas"]
+    assert calls[-2:] == ["blas", "blas"]
 
 
-def test_auto_choice_is_remembered_per_structure_and_shape():
-    obj, content, _ = _objective()
-    cache = optimize.CompileCache()
-    assert optimize.value_and_grad(obj, content.shape, "auto", cache).backend == "auto"
-    cache.remember_backend((obj.structure, content.shape), "blas")
-    assert optimize.value_and_grad(obj, content.shape, "auto", cache).backend == "blas"
-    # Another length: not decided yet.
-    assert optimize.value_and_grad(obj, (30, 33), "auto", cache).backend == "auto"
-    # An explicit backend is used as asked.
-    assert optimize.value_and_grad(obj, content.shape, "xla", cache).backend == "xla"
+def test_auto_leaves_small_objectives_on_xla():
+    obj, content, _ = _objective()  # 64 filters on 20 frames: far below AUTO_MIN_GFLOP.
+    assert blas.evaluation_gflop(obj.network, content.shape) < optimize.AUTO_MIN_GFLOP
+    assert optimize.value_and_grad(obj, content.shape, "auto").backend == "xla"
+    assert optimize.value_and_grad(obj, content.shape, "blas").backend == "blas"
 
 
-def test_auto_on_the_real_backends():
+def test_evaluation_gflop_counts_both_convolution_products():
+    net = networks.build_network(NetworkConfig(n_filters=8, filter_width=3, n_layers=2), 5)
+    # Layer 1: T' = 8, 3 x 5 -> 8; layer 2: T' = 6, 3 x 8 -> 8; forward + input gradient.
+    assert blas.evaluation_gflop(net, (10, 5)) * 1e9 == pytest.approx(
+        4 * 8 * 3 * 5 * 8 + 4 * 6 * 3 * 8 * 8)
+
+
+def test_auto_on_the_real_backends(monkeypatch):
+    monkeypatch.setattr(optimize, "AUTO_MIN_GFLOP", 0.0)  # Choose even for this small one.
     obj, content, _ = _objective()
     x0 = np.abs(content * 0.5)
-    cache = optimize.CompileCache()
-    fn = optimize.value_and_grad(obj, x0.shape, "auto", cache)
+    fn = optimize.value_and_grad(obj, x0.shape, "auto")
+    assert fn.backend == "auto"
     ref_terms, ref_grad = _tf_value_and_grad(obj, x0)
     for _ in range(len(optimize.AUTO_SCHEDULE) + 1):
         terms, grad = fn(x0)
         assert terms["total"] == pytest.approx(ref_terms["total"], rel=1e-5)
         assert np.linalg.norm(grad - ref_grad) < 1e-5 * np.linalg.norm(ref_grad)
     assert fn.backend in ("xla", "blas") and set(fn.probe_ms) == {"xla", "blas"}
-    assert cache.decided_backend((obj.structure, x0.shape)) == fn.backend
-    cfg = OptimizerConfig(iterations=10)
-    res = optimize.optimize(obj, x0, cfg, lower=0.0, progress=False, cache=cache)
-    assert res.backend == fn.backend and res.backend_ms == {}  # Remembered, not re-timed.
-    res = optimize.optimize(obj, x0, cfg, lower=0.0, progress=False)
+    res = optimize.optimize(obj, x0, OptimizerConfig(iterations=10), lower=0.0, progress=False)
     assert res.n_evaluations >= len(optimize.AUTO_SCHEDULE)
     assert res.backend in ("xla", "blas") and set(res.backend_ms) == {"xla", "blas"}
 
