@@ -55,7 +55,8 @@ def run_once(backend, out_dir, tag):
                 compile_s=t["compile_s"], evaluations=t["evaluations"],
                 ms_per_evaluation=t["ms_per_evaluation"], phase_s=t["phase_s"],
                 final_loss=record["final_loss"],
-                breakdown=[line for line in proc.stdout.splitlines() if line.startswith("time:")])
+                timings=t,
+                breakdown=[line for line in proc.stderr.splitlines() if line.startswith("time:")])
 
 
 def main(argv):

@@ -342,16 +342,18 @@ def objective_coefficients(objective, loss_cfg, t_out, filters):
     constants come from its targets; with plain sums (Ulyanov's convention) they are the
     weights themselves.
     """
-    from neural_style_audio.losses import objective as objective_module
-    loss_scale = getattr(objective_module, "LOSS_SCALE", None)
-    targets = objective.targets
-    if loss_scale is None or "content_scale" not in targets:
-        return loss_cfg.content_weight, loss_cfg.style_weight
-    floor = getattr(objective_module, "NORMALISER_FLOOR", 0.0)
-    content_scale = float(targets["content_scale"])
-    style_energy = max(float(targets["style_gram_energy"][0]), floor)  # ||G_s||^2
-    return (loss_scale * loss_cfg.content_weight / (t_out * filters * content_scale),
-            loss_scale * loss_cfg.style_weight / style_energy)
+    if not hasattr(objective, "constants"):  # An older package (A/B against old commits).
+        from neural_style_audio.losses import objective as objective_module
+        loss_scale = getattr(objective_module, "LOSS_SCALE", None)
+        if loss_scale is None:  # Plain sums.
+            return loss_cfg.content_weight, loss_cfg.style_weight
+        energy = max(float(objective.targets["style_gram_energy"][0]), 1e-30)  # ||G_s||^2
+        return (loss_scale * loss_cfg.content_weight
+                / (t_out * filters * float(objective.targets["content_scale"])),
+                loss_scale * loss_cfg.style_weight / energy)
+    # The objective's factors of the means; a mean over T' x N (N x N) is a sum / (T' N) (/ N^2).
+    constants = objective.constants()
+    return constants["content"] / (t_out * filters), constants["style"][0] / filters ** 2
 
 
 def variant_fn(name, kernel, content_x, style_x, k_content, k_style):

@@ -160,7 +160,8 @@ class OptimizerConfig:
     nonnegative: bool = setting(True, "Keep log1p magnitudes >= 0 (stft, mel).")
     backend: str = setting("auto", "Where the objective's matrix products run: xla, blas "
                            "(numpy's BLAS; the shallow network with content and style terms "
-                           "only) or auto (times both once, keeps the faster).",
+                           "only) or auto (the first evaluations alternate, timed; keeps "
+                           "the faster).",
                            choices=BACKENDS)
 
 

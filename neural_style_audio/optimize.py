@@ -12,8 +12,10 @@ run by one of two backends:
 "auto" (the default) runs the optimiser's first evaluations on the two backends in turn
 (AUTO_SCHEDULE: one untimed warm-up each, XLA's includes its compilation, then two timed
 each), then keeps the faster, by at least AUTO_MARGIN, else XLA. No evaluation is spent on
-the choice alone: each one is a step of the optimisation (the backends agree to about
-1e-7 relative). Every optimisation runs the same schedule, so a transfer gives the same
+the choice alone: each one is a step of the optimisation (the backends' losses agree to
+about 2e-8 relative, their gradients to 2e-7 - 2.5e-4, the larger near a noise start where
+rounding flips ReLU masks of activations near zero). A pause of AUTO_GAP_S before each
+timed call lets the other backend's worker threads stop spinning. Every optimisation runs the same schedule, so a transfer gives the same
 output whether or not a cache was shared, as long as the same backend is kept; the
 record says which one was (`--backend` fixes it). Objectives under AUTO_MIN_GFLOP per
 evaluation stay on XLA: there the difference is milliseconds, and timing noise would
@@ -40,6 +42,8 @@ AUTO_MARGIN = 0.05
 AUTO_SCHEDULE = ("xla", "blas", "xla", "blas", "xla", "blas")
 # Smaller objectives (matrix-product GFLOP per evaluation) are not worth choosing for.
 AUTO_MIN_GFLOP = 2.0
+# Pause before each of auto's timed calls (s).
+AUTO_GAP_S = 0.05
 
 
 @dataclasses.dataclass
@@ -57,7 +61,8 @@ class OptimizeResult:
     # Where the evaluations ran: "xla" or "blas" ("auto": it stopped before auto chose;
     # the evaluations alternated between the two).
     backend: str = "xla"
-    backend_ms: dict = dataclasses.field(default_factory=dict)  # auto's ms per evaluation.
+    # auto's best ms per evaluation of each backend (partial if it stopped before choosing).
+    backend_ms: dict = dataclasses.field(default_factory=dict)
 
 
 class _NonFiniteLoss(Exception):
@@ -90,7 +95,8 @@ class CompileCache:
     targets and weights are passed as tensors, so another pair, chunk or loss weight
     with the same shapes reuses the compiled code instead of tracing and compiling
     again (about 1 s per 4096-filter objective on a 2-core CPU). Other callables are
-    compiled afresh each time.
+    compiled afresh each time. It also keeps the BLAS backend's GEMM kernels of each
+    shallow network (`blas_kernels`), made once.
     """
 
     def __init__(self):
@@ -225,18 +231,21 @@ class _Auto:
     """Runs the first evaluations on the backends of AUTO_SCHEDULE in turn, timing them,
     then keeps choose_backend's pick. `backend` is "auto" until it has decided."""
 
-    def __init__(self, candidates):
-        self.candidates = candidates
+    def __init__(self, candidates, clock=time.perf_counter, sleep=time.sleep):
+        self.candidates, self.clock, self.sleep = candidates, clock, sleep
         self.backend, self.probe_ms, self.calls = "auto", {}, 0
 
     def __call__(self, x):
         if self.backend != "auto":
             return self.candidates[self.backend](x)
         name = AUTO_SCHEDULE[self.calls]
-        start = time.perf_counter()
+        timed = self.calls >= len(self.candidates)  # After each backend's warm-up call.
+        if timed:
+            self.sleep(AUTO_GAP_S)
+        start = self.clock()
         out = self.candidates[name](x)
-        ms = 1e3 * (time.perf_counter() - start)
-        if self.calls >= len(self.candidates):  # After each backend's warm-up call.
+        ms = 1e3 * (self.clock() - start)
+        if timed:
             self.probe_ms[name] = min(self.probe_ms.get(name, np.inf), ms)
         self.calls += 1
         if self.calls == len(AUTO_SCHEDULE):
@@ -257,7 +266,8 @@ def value_and_grad(objective, x0_shape, backend="auto", cache=None):
     Returns:
       fn x [T, C] float32 -> (dict of float terms, gradient [T, C]), with attributes
       `backend` (where it runs: "xla", "blas", or "auto" while still choosing) and
-      `probe_ms` (auto's ms per evaluation of each backend once it has chosen, else {}).
+      `probe_ms` (auto's best ms per evaluation of each backend so far: complete once
+      it has chosen; {} for a fixed backend).
 
     Raises:
       ValueError: backend "blas" for an objective it cannot evaluate, or an unknown one.

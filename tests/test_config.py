@@ -43,10 +43,18 @@ def test_explicit_overrides_beat_preset_and_none_is_ignored():
     (dict(backend="gpu"), "--backend must be one of"),
     (dict(backend="blas", pooling="max"), "--backend blas evaluates only"),
     (dict(backend="blas", energy_weight=0.1), "--backend blas evaluates only"),
+    (dict(backend="blas", network="vgg19"), "--backend blas evaluates only"),
+    (dict(backend="blas", content_loss="perceptual"), "--backend blas evaluates only"),
+    (dict(backend="blas", method="source_filter"), "--backend blas evaluates only"),
 ])
 def test_invalid_settings(overrides, message):
     with pytest.raises(ConfigError, match=message):
         resolve_config("ulyanov", **overrides)
+
+
+def test_backend_blas_is_accepted_where_it_applies():
+    for preset in ("ulyanov", "deepmix", "iitb"):
+        assert resolve_config(preset, backend="blas").optimizer.backend == "blas"
 
 
 def test_unknown_preset():

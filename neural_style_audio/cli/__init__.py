@@ -557,6 +557,8 @@ def timing_breakdown(timings, write_s=None, import_s=None):
         if probed:
             backend += " (auto timed " + ", ".join(
                 f"{name} {ms:.0f} ms" for name, ms in sorted(probed.items())) + ")"
+        if len(set(t.get("backends", []))) > 1:
+            backend += ", chunks on " + "/".join(t["backends"])
         parts.append(f"optimise {t['optimise_s'] - t['compile_s']:.1f} s "
                      f"({t['evaluations']} evaluations, {t['ms_per_evaluation']:.0f} ms each "
                      f"on {backend})")

@@ -4,12 +4,13 @@ An evaluation of the shallow-network objective is almost all matrix products: th
 convolution (frames [T', width C] x kernel [width C, N]), its input gradient
 (dA [T', N] x kernel^T) and the style loss's small float64 products (losses/terms.py).
 On the 2-core AMD EPYC (AVX2) used here numpy's OpenBLAS ran those GEMMs faster than
-XLA's own (docs/RESULTS.md section 1: convolution 69-72 against 61-65 GFLOP/s, float64
-F F^T 34 against 23), and the whole evaluation took 1.27-1.32 s against XLA's 1.51-1.57 s.
+XLA's own (docs/RESULTS.md section 1, runs 5-6: convolution 69-72 against 61-68 GFLOP/s,
+float64 F F^T 34 against 23), and the whole evaluation took 1.27-1.32 s best-of against
+XLA's 1.51-1.52 s (medians 1.34-1.38 against 1.55-1.59 s).
 On AVX-512 CPUs the balance can turn: there XLA uses 512-bit kernels, while an OpenBLAS
 held to its Haswell (AVX2) kernels, as OPENBLAS_CORETYPE=Haswell does, runs at less than
-half its speed. So neither path is faster everywhere, and optimize.optimize times both
-once and keeps the faster (`backend="auto"`).
+half its speed. So neither path is faster everywhere, and `backend="auto"` in
+optimize.optimize times both on the optimiser's first evaluations and keeps the faster.
 
 `BlasValueAndGrad(objective)` computes the same terms and gradient as the XLA-compiled
 `objective.evaluate` with the gradient written out by hand (checked against autodiff in
@@ -28,8 +29,6 @@ layers, relu or tanh, no pooling), the l2 content term and the style term. Anyth
 """
 import numpy as np
 
-from neural_style_audio.losses.objective import LOSS_SCALE
-from neural_style_audio.losses.terms import NORMALISER_FLOOR
 from neural_style_audio.networks.random_conv import ShallowNetwork
 
 
@@ -95,14 +94,12 @@ def network_kernels(network):
 class _Style:
     """One layer's style term k mean((G - G_s)^2) and its gradient, as in terms.style_loss."""
 
-    def __init__(self, style_act, gram_energy, n, t_out, weight):
+    def __init__(self, style_act, gram_energy, t_out, k):
         s = np.asarray(style_act, np.float32)
-        self.t, self.t_s, self.n = t_out, s.shape[0], n
-        self.expanded = t_out + self.t_s < n
+        self.t, self.t_s, self.n = t_out, s.shape[0], s.shape[1]
+        self.expanded = t_out + self.t_s < self.n
         self.energy = float(gram_energy)
-        # The objective divides by mean(G_s^2) = max(||G_s||^2, floor) / N^2 in float32.
-        scale = np.float32(max(self.energy, NORMALISER_FLOOR)) / np.float32(float(n) ** 2)
-        self.k = weight / float(scale)
+        self.k = k
         if self.expanded:
             self.s64 = s.astype(np.float64)
         else:
@@ -145,31 +142,22 @@ class BlasValueAndGrad:
         self.widths = [layer.width for layer in layers]
         self.tanh = [layer.activation_name == "tanh" for layer in layers]
         self.kernels = kernels if kernels is not None else network_kernels(objective.network)
-        targets, weights = objective.targets, objective.weights
-        on = objective.terms_on
-        self.content = None
-        if "content_weight" in on:
-            f_c = np.asarray(targets["content"], np.float32)
-            self.f_c = f_c
-            self.k_content = (LOSS_SCALE * float(weights["content_weight"])
-                              / float(targets["content_scale"]))
-            self.content = True
+        targets, constants = objective.targets, objective.constants()
+        self.k_content = constants["content"]
+        if self.k_content is not None:
+            self.f_c = np.asarray(targets["content"], np.float32)
         self.styles = None
-        if "style_weight" in on:
-            n_layers = len(layers)
-            k = LOSS_SCALE * float(weights["style_weight"])
-            if objective.network.style_reduction == "mean":
-                k /= n_layers
-            self.style_spec = [(np.asarray(a, np.float32), float(e)) for a, e in
-                               zip(targets["style"], targets["style_gram_energy"])]
-            self.k_style = k
+        if constants["style"] is not None:
+            self.style_spec = [(np.asarray(a, np.float32), float(e), k) for a, e, k in
+                               zip(targets["style"], targets["style_gram_energy"],
+                                   constants["style"])]
             self.styles = {}  # T' of the output -> [_Style per layer], built on first use.
 
     def _style_terms(self, t_outs):
         key = tuple(t_outs)
         if key not in self.styles:
-            self.styles[key] = [_Style(a, e, a.shape[1], t, self.k_style)
-                                for (a, e), t in zip(self.style_spec, t_outs)]
+            self.styles[key] = [_Style(a, e, t, k)
+                                for (a, e, k), t in zip(self.style_spec, t_outs)]
         return self.styles[key]
 
     def __call__(self, x):
@@ -184,7 +172,7 @@ class BlasValueAndGrad:
             acts.append(h)
         terms = {}
         d_acts = [None] * len(acts)
-        if self.content:
+        if self.k_content is not None:
             diff = acts[-1] - self.f_c
             terms["content"] = self.k_content * float(np.mean(np.square(diff, dtype=np.float64)))
             d_acts[-1] = np.float32(2.0 * self.k_content / diff.size) * diff

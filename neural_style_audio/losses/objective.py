@@ -37,6 +37,7 @@ starting total at about the size it had with the sums at the published setting
 (3.9e5 for the bundled pair with the ulyanov preset), so the stopping rules act as
 they did. Each reported term includes LOSS_SCALE and its weight; they sum to 'total'.
 """
+import numpy as np
 import tensorflow as tf
 
 from neural_style_audio import representations, spectral
@@ -136,6 +137,31 @@ class TransferObjective:
 
     def __call__(self, x):
         return self.evaluate(x, self.targets, self.weights)
+
+    def constants(self):
+        """The factors `evaluate` multiplies the unweighted means by, as Python floats.
+
+        Returns:
+          dict 'content' -> LOSS_SCALE alpha / mean(F_c^2) (None if the term is off or
+          perceptual), 'style' -> [LOSS_SCALE beta / mean(G_s,l^2) per layer, divided by
+          the number of layers for a "mean" reduction] (None if off); mean(G_s^2) is
+          max(||G_s||^2, NORMALISER_FLOOR) / N^2 in float32, as in `evaluate`.
+        """
+        on, targets, weights = self.terms_on, self.targets, self.weights
+        content = style = None
+        if "content_weight" in on and self.perceptual is None:
+            content = (LOSS_SCALE * float(weights["content_weight"])
+                       / float(targets["content_scale"]))
+        if "style_weight" in on:
+            k = LOSS_SCALE * float(weights["style_weight"])
+            if self.network.style_reduction == "mean":
+                k /= len(targets["style"])
+            style = []
+            for act, energy in zip(targets["style"], targets["style_gram_energy"]):
+                scale = (np.float32(max(float(energy), NORMALISER_FLOOR))
+                         / np.float32(float(act.shape[-1]) ** 2))
+                style.append(k / float(scale))
+        return dict(content=content, style=style)
 
     def evaluate(self, x, targets, weights):
         """Terms of x [T, C] given the targets and weights of some pair (tensors)."""

@@ -39,7 +39,8 @@ class TransferCache:
     or pair reuses the network, its compiled value-and-gradient function (when the
     clip shapes match) and the compiled Griffin-Lim blocks. The `max_networks` most
     recently used networks are kept with their compiled functions; a 4096 x 11 STFT
-    network holds 180 MB of weights.
+    network holds 180 MB of weights, and as much again once the BLAS backend has run
+    on it (its kernels as GEMM operands).
     """
 
     def __init__(self, max_networks=2):
@@ -179,8 +180,9 @@ def compile_and_evaluation_times(runs):
     is counted as compilation.
 
     Returns:
-      dict compile_s, evaluations (count), ms_per_evaluation, backend (of the last
-      chunk) and backend_ms (auto's ms per evaluation of each backend, where it chose).
+      dict compile_s, evaluations (count), ms_per_evaluation, backend and backend_ms
+      (of the chunk with the most evaluations: where it ran, and auto's ms per
+      evaluation of each backend there) and backends (each chunk's, in order).
     """
     n = sum(r["n_evaluations"] for r in runs)
     total = sum(r["evaluation_s"] for r in runs)
@@ -188,11 +190,11 @@ def compile_and_evaluation_times(runs):
     later_s, later_n = sum(t for t, _ in later), sum(k for _, k in later)
     per_eval = later_s / later_n if later_n else total / max(n, 1)
     first_excess = sum(max(r["first_call_s"] - per_eval, 0.0) for r in runs)
-    probed = [r for r in runs if r.get("backend_ms")]
+    main = max(runs, key=lambda r: r["n_evaluations"]) if runs else {}
     return dict(compile_s=first_excess,
                 evaluations=n, ms_per_evaluation=1e3 * (total - first_excess) / max(n, 1),
-                backend=runs[-1].get("backend", "xla") if runs else "xla",
-                backend_ms=probed[0]["backend_ms"] if probed else {})
+                backend=main.get("backend", "xla"), backend_ms=main.get("backend_ms", {}),
+                backends=[r.get("backend", "xla") for r in runs])
 
 
 def initial_features(content_x, init, scale, seed):

@@ -186,3 +186,15 @@ def test_flag_help_shows_the_chosen_default_presets_values():
         define_transfer_flags(fv, default_preset=preset)
         assert fv["preset"].default == preset and f"--preset {preset};" in fv["preset"].help
         assert f"(default: {method})" in fv["method"].help.replace("'", "")
+
+
+def test_timing_breakdown_names_the_backend_and_auto_timings():
+    t = dict(load_s=0.1, features_s=0.2, build_network_s=1.0, compile_s=2.0, optimise_s=12.0,
+             evaluations=8, ms_per_evaluation=1250.0, invert_features_s=0.0, phase_s=3.0,
+             backend="blas", backend_ms=dict(xla=1500.0, blas=1300.0), backends=["blas"])
+    line = cli.timing_breakdown(t, write_s=0.5, import_s=6.0)
+    assert line.startswith("time: imports 6.0 s")
+    assert ("compile 2.0 s, optimise 10.0 s (8 evaluations, 1250 ms each on blas "
+            "(auto timed blas 1300 ms, xla 1500 ms))") in line
+    fixed = cli.timing_breakdown(dict(t, backend="xla", backend_ms={}, backends=["xla", "blas"]))
+    assert "1250 ms each on xla, chunks on xla/blas)" in fixed and "auto" not in fixed

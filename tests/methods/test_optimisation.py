@@ -151,3 +151,19 @@ def test_record_splits_compilation_from_evaluations():
     assert timings["evaluations"] >= SMALL["iterations"]
     assert 0 <= timings["compile_s"] <= timings["optimise_s"]
     assert timings["ms_per_evaluation"] > 0
+
+
+def test_compile_and_evaluation_times_of_chunks_on_different_backends():
+    """Compilation = the first call's excess over a typical call; the backend reported
+    is the one of the chunk with the most evaluations, with its own timings."""
+    runs = [dict(n_evaluations=10, evaluation_s=12.0, first_call_s=3.0, backend="blas",
+                 backend_ms=dict(xla=1100.0, blas=1000.0)),
+            dict(n_evaluations=4, evaluation_s=2.0, first_call_s=0.5, backend="xla",
+                 backend_ms={})]
+    t = transfer_lib.compile_and_evaluation_times(runs)
+    per_eval = (12.0 - 3.0 + 2.0 - 0.5) / (9 + 3)
+    assert t["compile_s"] == pytest.approx(3.0 - per_eval)
+    assert t["evaluations"] == 14
+    assert t["ms_per_evaluation"] == pytest.approx(1e3 * (14.0 - (3.0 - per_eval)) / 14)
+    assert (t["backend"], t["backend_ms"], t["backends"]) == (
+        "blas", dict(xla=1100.0, blas=1000.0), ["blas", "xla"])
