@@ -14,6 +14,8 @@ import warnings
 import librosa
 import numpy as np
 
+from neural_style_audio.interrupts import held_interrupts
+
 F0_FMIN = 65.41  # Hz (C2): cello/bass range, as evaluation.metrics.
 F0_FMAX = 1046.5  # Hz (C6).
 F0_RESOLUTION = 0.2  # Semitones per pYIN pitch bin: 20 cents, ~5x faster than 0.1.
@@ -71,9 +73,10 @@ def track_f0(y, sr, fmin=F0_FMIN, fmax=F0_FMAX, frame_length=2048, hop_length=51
       voiced_probability: [n_frames] in [0, 1]. n_frames = 1 + len(y) // hop_length.
     """
     y = np.asarray(y, dtype=np.float64)
-    f0, voiced, probability = librosa.pyin(y, fmin=fmin, fmax=fmax, sr=sr,
-                                           frame_length=frame_length, hop_length=hop_length,
-                                           resolution=resolution)
+    with held_interrupts():  # numba inside: Ctrl-C there can crash the interpreter.
+        f0, voiced, probability = librosa.pyin(y, fmin=fmin, fmax=fmax, sr=sr,
+                                               frame_length=frame_length,
+                                               hop_length=hop_length, resolution=resolution)
     return f0, voiced, probability
 
 
@@ -87,7 +90,7 @@ def frame_rms_db(y, frame_length=2048, hop_length=512):
 def detect_onsets(y, sr, hop_length=512):
     """Onset frames of a signal: librosa's spectral-flux peaks, each moved back to the
     energy minimum before it (where the note begins rather than where it is loudest)."""
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), held_interrupts():  # numba peak picking inside.
         warnings.filterwarnings("ignore", category=UserWarning)
         return librosa.onset.onset_detect(y=np.asarray(y, dtype=np.float64), sr=sr,
                                           hop_length=hop_length, units="frames",

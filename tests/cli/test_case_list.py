@@ -293,7 +293,8 @@ def test_ctrl_c_exits_130_with_one_line_and_no_partial_output(d):
     before = snapshot(d)
     proc = subprocess.Popen(
         [sys.executable, TRANSFER, "--content", d / "content.wav", "--style", d / "style.wav",
-         "--output_dir", d / "out", "--n_filters=32", "--iterations=100000", "--noprogress"],
+         "--output_dir", d / "out", "--preset=ulyanov", "--n_filters=32",
+         "--iterations=100000", "--noprogress"],  # Runs for minutes: still busy at the signal.
         cwd=d, stderr=subprocess.PIPE, text=True)
     lines = []
     for line in proc.stderr:  # Interrupt once the pair's work has started.
