@@ -42,7 +42,9 @@ setup(
                      "train_instrument_cnn", "train_genre_classifier",
                      "train_cyclegan", "convert", "train_wavenet")]},
     extras_require={
-        "test": ["pytest>=7.4,<10"],
+        # pytest-xdist: the suite runs in 2 processes (pytest.ini); pretty_midi: the tests
+        # of the generated evaluation sets run rather than skip.
+        "test": ["pytest>=7.4,<10", "pytest-xdist>=3.5,<4", "pretty_midi>=0.2.10,<0.3"],
         "pairs": ["pretty_midi>=0.2.10,<0.3"],
     },
 )

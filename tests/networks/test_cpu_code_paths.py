@@ -55,7 +55,8 @@ def test_network_tests_pass_on_both_cpu_code_paths(onednn):
     # The setting really reaches TensorFlow in the subprocess.
     assert f"onednn {onednn == '1'}" in probe.stdout, probe.stdout + probe.stderr
     run = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", *NETWORK_TESTS],
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-n", "0",
+         *NETWORK_TESTS],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=900)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-2000:]
     assert " passed" in run.stdout and "failed" not in run.stdout
