@@ -6,7 +6,8 @@ interpreter with a segmentation fault when a KeyboardInterrupt is raised while i
 source-filter method's pitch tracking ended the process with SIGSEGV instead of the
 command's "interrupted" line and exit code 130). `held_interrupts` records a Ctrl-C
 that arrives inside such a call and delivers it once the call has returned: the user
-waits at most the length of that call (about a second per 10 s of audio for pYIN).
+waits at most the length of that call (pYIN: 0.5 s per 10 s of audio on 2 cores, plus
+about 3 s on its first call in a process, when numba loads its compiled code).
 """
 import contextlib
 import signal
