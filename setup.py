@@ -1,6 +1,9 @@
 """Installs the neural-style-audio distribution (packages neural_style_audio, vggish_loss)."""
 from setuptools import find_packages, setup
 
+# The `pairs` extra: rendering General-MIDI evaluation sets (make_pairs, the trainers).
+PAIRS_REQUIRES = ["pretty_midi>=0.2.10,<0.3"]
+
 setup(
     name="neural-style-audio",
     version="0.1.0",
@@ -42,9 +45,9 @@ setup(
                      "train_instrument_cnn", "train_genre_classifier",
                      "train_cyclegan", "convert", "train_wavenet")]},
     extras_require={
-        # pytest-xdist: the suite runs in 2 processes (pytest.ini); pretty_midi: the tests
-        # of the generated evaluation sets run rather than skip.
-        "test": ["pytest>=7.4,<10", "pytest-xdist>=3.5,<4", "pretty_midi>=0.2.10,<0.3"],
-        "pairs": ["pretty_midi>=0.2.10,<0.3"],
+        # pytest-xdist: the suite runs in 2 processes (pytest.ini); the pairs extra: the
+        # tests of the generated evaluation sets run rather than skip.
+        "test": ["pytest>=7.4,<10", "pytest-xdist>=3.5,<4", *PAIRS_REQUIRES],
+        "pairs": PAIRS_REQUIRES,
     },
 )

@@ -22,7 +22,7 @@ import warnings
 import librosa
 import numpy as np
 
-from neural_style_audio.interrupts import held_interrupts
+from neural_style_audio import pitch
 
 N_FFT = 2048  # Samples per STFT frame (93 ms at 22050 Hz), as spectral.stft.
 HOP_LENGTH = 512  # Samples between frames (23 ms at 22050 Hz).
@@ -227,10 +227,9 @@ def estimate_f0(y, sr, fmin=F0_FMIN, fmax=F0_FMAX):
     y = _check_audio(y)
     if sr != F0_SR:
         y = librosa.resample(y, orig_sr=sr, target_sr=F0_SR, res_type="soxr_hq")
-    with held_interrupts():  # numba inside: Ctrl-C there can crash the interpreter.
-        f0, voiced, _ = librosa.pyin(y, fmin=fmin, fmax=fmax, sr=F0_SR,
-                                     frame_length=F0_FRAME_LENGTH, hop_length=F0_HOP_LENGTH,
-                                     resolution=F0_RESOLUTION)
+    f0, voiced, _ = pitch.track_f0(y, F0_SR, fmin=fmin, fmax=fmax,
+                                   frame_length=F0_FRAME_LENGTH, hop_length=F0_HOP_LENGTH,
+                                   resolution=F0_RESOLUTION)
     return f0, voiced
 
 
