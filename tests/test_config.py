@@ -61,3 +61,29 @@ def test_unknown_preset():
     with pytest.raises(ConfigError, match="unknown preset"):
         resolve_config("nope")
     assert {"ulyanov", "deepmix", "iitb", "cnn_baseline", "source_filter"} <= set(PRESETS)
+
+
+def test_a_field_name_in_two_groups_is_an_error_not_an_overwrite():
+    import dataclasses
+
+    from neural_style_audio import config as config_lib
+
+    @dataclasses.dataclass
+    class First:
+        seed: int = 0
+
+    @dataclasses.dataclass
+    class Second:
+        seed: int = 1
+
+    @dataclasses.dataclass
+    class Clashing:
+        first: First = dataclasses.field(default_factory=First)
+        second: Second = dataclasses.field(default_factory=Second)
+
+    with pytest.raises(ValueError, match="'seed' is defined in both 'first' and 'second'"):
+        config_lib.field_names(Clashing, groups=("first", "second"))
+    # The real settings have no such clash: every flat name maps to one group.
+    names = config_lib.field_names()
+    assert len(names) == sum(len(dataclasses.fields(config_lib.group_class(g)))
+                             for g in config_lib.GROUPS)
